@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Deps } from './deps.js';
+import { AppError } from './lib/errors.js';
+import { healthRoutes } from './routes/health.js';
+import { homeRoutes } from './routes/home.js';
+
+const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+
+/** Builds the Fastify app from its dependencies; does not listen (tests use inject()). */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Behind Railway's (or any) proxy: trust X-Forwarded-* for protocol and client address.
+    trustProxy: deps.config.isProduction,
+    disableRequestLogging: false,
+  });
+
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ cache: deps.config.isProduction }) },
+    root: VIEWS_DIR,
+    layout: 'layout.eta',
+    production: deps.config.isProduction,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => renderError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    renderError(new AppError('not_found', 404, `Nothing here at ${request.url}.`), request, reply),
+  );
+
+  await app.register(healthRoutes(deps));
+  await app.register(homeRoutes(deps));
+  return app;
+}
+
+/**
+ * The one place errors become responses. Our AppErrors and Fastify's own 4xx (bad JSON, schema
+ * validation) show their message; anything else is a 500 whose details stay in the log.
+ */
+function renderError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+  const status = errorStatus(error);
+  const code = error instanceof AppError ? error.code : status >= 500 ? 'internal_error' : (error.code ?? 'bad_request');
+  const message = status >= 500 ? 'Something went wrong on our side. It has been logged; please try again.' : error.message;
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+
+  reply.code(status);
+  if (wantsJson(request)) return reply.send({ error: { code, message } });
+  return reply.view('error.eta', { title: `${status} · Music Time Machine`, heading: headingFor(status), message });
+}
+
+function errorStatus(error: FastifyError | AppError): number {
+  if (error instanceof AppError) return error.status;
+  if ((error as FastifyError).validation) return 400;
+  const status = (error as FastifyError).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  if (request.url.startsWith('/api/') || request.url === '/healthz') return true;
+  const accept = request.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+function headingFor(status: number): string {
+  if (status === 404) return 'Page not found';
+  if (status === 403) return 'Not allowed';
+  if (status === 429) return 'Slow down';
+  if (status >= 500) return 'Something went wrong';
+  return 'That did not work';
+}

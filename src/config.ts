@@ -1,0 +1,281 @@
+import { ConfigError, type ConfigProblem } from './lib/errors.js';
+
+/**
+ * The whole configuration, read once at start-up from the environment (and an optional .env
+ * file, see lib/env-file.ts). `loadConfig` is pure: same input, same frozen output, or one
+ * ConfigError naming every bad variable. Nothing else in the code reads `process.env`.
+ */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly isProduction: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** Public base URL, no trailing slash. */
+  readonly appUrl: string;
+  readonly logLevel: string;
+  readonly database: DatabaseConfig;
+  readonly sessionSecret: string;
+  /** The operator's Spotify app; undefined means demo mode (the in-process fake Spotify). */
+  readonly spotify: SpotifyAppConfig | undefined;
+  readonly demoMode: boolean;
+  readonly snapshotCron: string;
+}
+
+export type DatabaseConfig =
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly poolMin: number;
+      readonly poolMax: number;
+      readonly statementTimeoutMs: number;
+    }
+  | { readonly kind: 'embedded'; readonly dataDir: string };
+
+export interface SpotifyAppConfig {
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly redirectUri: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Secrets that appear in tutorials, templates and our own development default. Refused in
+ * production because anyone can forge a session cookie with them.
+ */
+export const DEVELOPMENT_SESSION_SECRET = 'mtm-development-only-secret-do-not-use-in-production';
+const WELL_KNOWN_SECRETS = new Set([
+  DEVELOPMENT_SESSION_SECRET,
+  'dev',
+  'secret',
+  'changeme',
+  'change-me',
+  'your-secret-key',
+  'your-secret-key-here',
+  'your_secret_key_here',
+  'supersecretkey',
+  'replace-me-with-a-long-random-string-of-at-least-32-bytes',
+]);
+const MIN_SECRET_BYTES = 32;
+
+export function loadConfig(env: Env): Config {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, message: string) => problems.push({ variable, message });
+
+  const nodeEnvRaw = pick(env, ['NODE_ENV'])?.value ?? 'development';
+  let nodeEnv: Config['nodeEnv'] = 'development';
+  if (nodeEnvRaw === 'development' || nodeEnvRaw === 'production' || nodeEnvRaw === 'test') {
+    nodeEnv = nodeEnvRaw;
+  } else {
+    problem('NODE_ENV', `"${nodeEnvRaw}" is not one of development, production, test.`);
+  }
+  const isProduction = nodeEnv === 'production';
+
+  const port = readInt(env, 'PORT', 3000, { min: 0, max: 65535 }, problem);
+  const host = pick(env, ['HOST'])?.value ?? (isProduction ? '0.0.0.0' : '127.0.0.1');
+  const appUrl = readAppUrl(env, port, problem);
+  const logLevel = pick(env, ['LOG_LEVEL'])?.value ?? (nodeEnv === 'test' ? 'silent' : 'info');
+
+  const database = readDatabase(env, problem);
+  const sessionSecret = readSessionSecret(env, isProduction, problem);
+  const spotify = readSpotify(env, problem);
+
+  const demoFlag = pick(env, ['DEMO_MODE'])?.value;
+  if (demoFlag !== undefined && !['true', 'false', '1', '0'].includes(demoFlag)) {
+    problem('DEMO_MODE', `"${demoFlag}" is not a boolean; use true or false.`);
+  }
+  const demoRequested = demoFlag === 'true' || demoFlag === '1';
+  if (spotify && demoRequested) {
+    problem('DEMO_MODE', 'demo mode replaces Spotify with an offline fake; unset DEMO_MODE or the SPOTIFY_* variables.');
+  }
+  if (!spotify && isProduction && !demoRequested) {
+    problem(
+      'SPOTIFY_CLIENT_ID',
+      'missing in production. Create an app at developer.spotify.com/dashboard and set SPOTIFY_CLIENT_ID, ' +
+        'SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI (or set DEMO_MODE=true to run the offline demo).',
+    );
+  }
+  const demoMode = !spotify && (!isProduction || demoRequested);
+
+  const snapshotCron = pick(env, ['SNAPSHOT_CRON'])?.value ?? '0 4 * * *';
+  if (!/^\s*\S+(\s+\S+){4}\s*$/.test(snapshotCron)) {
+    problem('SNAPSHOT_CRON', `"${snapshotCron}" is not a 5-field cron expression such as "0 4 * * *" (daily at 04:00 UTC).`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    nodeEnv,
+    isProduction,
+    host,
+    port,
+    appUrl,
+    logLevel,
+    database: Object.freeze(database!),
+    sessionSecret: sessionSecret!,
+    spotify: spotify && Object.freeze(spotify),
+    demoMode,
+    snapshotCron,
+  });
+}
+
+type Problem = (variable: string, message: string) => void;
+
+/** The first of several alias names that is set to a non-empty value. */
+function pick(env: Env, names: readonly string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
+  }
+  return undefined;
+}
+
+function readInt(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+  problem: Problem,
+): number {
+  const raw = pick(env, [name])?.value;
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    problem(name, `"${raw}" is not a whole number from ${range.min} to ${range.max}.`);
+    return fallback;
+  }
+  return value;
+}
+
+function readAppUrl(env: Env, port: number, problem: Problem): string {
+  const raw = pick(env, ['APP_URL'])?.value;
+  if (raw === undefined) return `http://127.0.0.1:${port}`;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    problem('APP_URL', `"${raw}" is not an http(s) URL such as https://mtm.example.com (your deploy's public URL).`);
+    return '';
+  }
+}
+
+function readDatabase(env: Env, problem: Problem): DatabaseConfig | undefined {
+  const poolMin = readInt(env, 'DB_POOL_MIN', 2, { min: 0, max: 1000 }, problem);
+  const poolMax = readInt(env, 'DB_POOL_MAX', 10, { min: 1, max: 1000 }, problem);
+  const statementTimeoutMs = readInt(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, { min: 0, max: 86_400_000 }, problem);
+  if (poolMin > poolMax) problem('DB_POOL_MIN', `${poolMin} is larger than DB_POOL_MAX (${poolMax}).`);
+
+  const url = pick(env, ['DATABASE_URL'])?.value;
+  if (url !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      problem(
+        'DATABASE_URL',
+        'is not a PostgreSQL URL. Expected postgres://USER:PASSWORD@HOST:PORT/DBNAME ' +
+          '(Railway: the Postgres service\'s "DATABASE_URL" variable reference).',
+      );
+      return undefined;
+    }
+    return { kind: 'postgres', url, poolMin, poolMax, statementTimeoutMs };
+  }
+
+  // The tutorial's five DB_* variables, assembled into a URL.
+  const host = pick(env, ['DB_HOST'])?.value;
+  if (host !== undefined) {
+    const name = pick(env, ['DB_NAME'])?.value;
+    const user = pick(env, ['DB_USER'])?.value;
+    if (!name) problem('DB_NAME', 'is required with DB_HOST: the database name, e.g. music_time_machine.');
+    if (!user) problem('DB_USER', 'is required with DB_HOST: the database role, e.g. postgres.');
+    const portRaw = pick(env, ['DB_PORT'])?.value ?? '5432';
+    if (!/^\d+$/.test(portRaw)) problem('DB_PORT', `"${portRaw}" is not a port number such as 5432.`);
+    if (!name || !user) return undefined;
+    const password = pick(env, ['DB_PASSWORD'])?.value;
+    const auth = encodeURIComponent(user) + (password ? `:${encodeURIComponent(password)}` : '');
+    const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return {
+      kind: 'postgres',
+      url: `postgres://${auth}@${hostPart}:${portRaw}/${encodeURIComponent(name)}`,
+      poolMin,
+      poolMax,
+      statementTimeoutMs,
+    };
+  }
+
+  return { kind: 'embedded', dataDir: pick(env, ['DATA_DIR'])?.value ?? './data' };
+}
+
+function readSessionSecret(env: Env, isProduction: boolean, problem: Problem): string | undefined {
+  const found = pick(env, ['SESSION_SECRET', 'FLASK_SECRET_KEY', 'SECRET_KEY']);
+  const howTo = 'Generate one with `npx mtm secret` (or `openssl rand -base64 48`) and set it as SESSION_SECRET.';
+  if (!found) {
+    if (isProduction) {
+      problem('SESSION_SECRET', `is required in production (it signs sessions and encrypts Spotify tokens). ${howTo}`);
+      return undefined;
+    }
+    return DEVELOPMENT_SESSION_SECRET;
+  }
+  if (isProduction) {
+    if (WELL_KNOWN_SECRETS.has(found.value.toLowerCase()) || found.value === DEVELOPMENT_SESSION_SECRET) {
+      problem(found.name, `is a well-known development value; anyone could forge sessions with it. ${howTo}`);
+      return undefined;
+    }
+    if (Buffer.byteLength(found.value, 'utf8') < MIN_SECRET_BYTES) {
+      problem(found.name, `is shorter than ${MIN_SECRET_BYTES} bytes. ${howTo}`);
+      return undefined;
+    }
+  }
+  return found.value;
+}
+
+function readSpotify(env: Env, problem: Problem): SpotifyAppConfig | undefined {
+  const clientId = pick(env, ['SPOTIFY_CLIENT_ID', 'SPOTIPY_CLIENT_ID']);
+  const clientSecret = pick(env, ['SPOTIFY_CLIENT_SECRET', 'SPOTIPY_CLIENT_SECRET']);
+  const redirectUri = pick(env, ['SPOTIFY_REDIRECT_URI', 'SPOTIPY_REDIRECT_URI']);
+  if (!clientId && !redirectUri) {
+    if (clientSecret) problem(clientSecret.name, 'is set but SPOTIFY_CLIENT_ID is not; set both (or neither, for demo mode).');
+    return undefined;
+  }
+  const fromDashboard = 'Copy it from your app at developer.spotify.com/dashboard.';
+  if (!clientId) {
+    problem('SPOTIFY_CLIENT_ID', `is required when SPOTIFY_REDIRECT_URI is set. ${fromDashboard}`);
+    return undefined;
+  }
+  if (!redirectUri) {
+    problem(
+      'SPOTIFY_REDIRECT_URI',
+      `is required with SPOTIFY_CLIENT_ID: the callback URL registered in your Spotify app, e.g. https://your-app.up.railway.app/callback or http://127.0.0.1:3000/callback. ${fromDashboard}`,
+    );
+    return undefined;
+  }
+  const redirectProblem = checkRedirectUri(redirectUri.value);
+  if (redirectProblem) {
+    problem(redirectUri.name, redirectProblem);
+    return undefined;
+  }
+  return { clientId: clientId.value, clientSecret: clientSecret?.value, redirectUri: redirectUri.value };
+}
+
+/**
+ * Spotify (since 2025) accepts only HTTPS redirect URIs, or plain HTTP to a loopback IP literal.
+ * `localhost` is refused by Spotify's dashboard, so we refuse it here with the reason.
+ */
+export function checkRedirectUri(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL. Expected e.g. https://your-app.example.com/callback or http://127.0.0.1:3000/callback.`;
+  }
+  if (url.hostname === 'localhost') {
+    return (
+      `"${value}" uses localhost, which Spotify no longer accepts for redirect URIs. ` +
+      `Use the loopback IP instead: http://127.0.0.1:${url.port || '3000'}${url.pathname} (and register that in your Spotify app).`
+    );
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]')) {
+    if (!url.port) return `"${value}" needs an explicit port, e.g. http://127.0.0.1:3000${url.pathname}.`;
+    return undefined;
+  }
+  return `"${value}" must be HTTPS, or http://127.0.0.1:PORT/... or http://[::1]:PORT/... for local use (Spotify's redirect URI rules).`;
+}

@@ -1,0 +1,114 @@
+import { resolve } from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { PgliteWorkerDialect, type PgliteOptions } from './pglite-dialect.js';
+import type { DB } from './schema.js';
+import { TYPE_PARSERS } from './type-parsers.js';
+
+/**
+ * One database handle for the whole app. Either a real PostgreSQL server through a `pg.Pool`,
+ * or the embedded PGlite in DATA_DIR; the rest of the code only sees `db` (Kysely) and cannot
+ * tell which, because both return the same JavaScript values (see type-parsers.js).
+ */
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  readonly db: Kysely<DB>;
+  /** Where the data lives, safe to log: no password. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseLogger {
+  error(details: object, message: string): void;
+}
+
+export interface EmbeddedDatabase extends Database {
+  /** The whole database as a tarball that `openEmbedded({ loadDataDir })` starts from. */
+  dump(): Promise<Uint8Array>;
+}
+
+export async function openDatabase(config: DatabaseConfig, logger?: DatabaseLogger): Promise<Database> {
+  return config.kind === 'postgres' ? openPostgres(config, logger) : openEmbedded({ dataDir: config.dataDir });
+}
+
+function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger?: DatabaseLogger): Database {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    min: config.poolMin,
+    max: config.poolMax,
+    // A runaway query must not hold a pooled connection forever.
+    statement_timeout: config.statementTimeoutMs || undefined,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'music-time-machine',
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its server (restart, failover) emits here; without a listener the
+  // process would crash. The pool replaces the client on the next checkout.
+  pool.on('error', (error) => logger?.error({ err: error }, 'idle PostgreSQL connection failed'));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    location: redactUrl(config.url),
+    close: () => db.destroy(),
+  };
+}
+
+/** The embedded PGlite; a folder is locked to this process (see data-dir-lock.ts), memory:// is not. */
+export async function openEmbedded(options: PgliteOptions): Promise<EmbeddedDatabase> {
+  const memory = options.dataDir.startsWith('memory://');
+  const folder = memory ? options.dataDir : resolve(options.dataDir);
+  const lock: DataDirLock | undefined = memory ? undefined : acquireDataDirLock(folder);
+  const dialect = new PgliteWorkerDialect({ ...options, dataDir: memory ? folder : `${folder}/pgdata` });
+  const db = new Kysely<DB>({ dialect });
+  try {
+    await sql`select 1`.execute(db); // starts the worker now, so a broken data folder fails here
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  return {
+    kind: 'embedded',
+    db,
+    location: folder,
+    dump: () => dialect.driver!.dump(),
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/** True when the database answers a trivial query within `timeoutMs`. */
+export async function pingDatabase(db: Kysely<DB>, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([sql`select 1`.execute(db).then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

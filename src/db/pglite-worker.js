@@ -1,0 +1,66 @@
+// The embedded database (PGlite, PostgreSQL compiled to WASM) runs in this worker thread, so a
+// long query keeps this thread busy instead of the web server's event loop.
+// Plain JavaScript because worker threads start without the TypeScript loader.
+// Protocol: the parent posts { id, op, sql, params, blob }; we answer { id, result } or { id, error }.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import { TYPE_PARSERS } from './type-parsers.js';
+
+/** The fields of a PostgreSQL error that callers rely on (same names as node-postgres). */
+const ERROR_FIELDS = ['code', 'detail', 'hint', 'severity', 'schema', 'table', 'column', 'constraint', 'position', 'where'];
+
+function serializeError(error) {
+  const out = { message: error instanceof Error ? error.message : String(error) };
+  for (const field of ERROR_FIELDS) {
+    if (error && typeof error[field] === 'string') out[field] = error[field];
+  }
+  return out;
+}
+
+function shapeResult(result) {
+  return { rows: result.rows ?? [], affectedRows: result.affectedRows ?? 0 };
+}
+
+let db;
+try {
+  // loadDataDir: start from a dumped database (tests clone a migrated template this way).
+  const loadDataDir = workerData.loadDataDir ? new Blob([workerData.loadDataDir]) : undefined;
+  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir });
+  parentPort.postMessage({ id: 0, result: 'ready' });
+} catch (error) {
+  parentPort.postMessage({ id: 0, error: serializeError(error) });
+  process.exit(1);
+}
+
+const handlers = {
+  // With parameters: one statement over the extended protocol. Without: the simple protocol,
+  // which (like node-postgres) accepts several statements; the last result is returned.
+  async query({ sql, params }) {
+    if (params.length > 0) return shapeResult(await db.query(sql, params));
+    const results = await db.exec(sql);
+    return shapeResult(results.at(-1) ?? {});
+  },
+  // COPY ... FROM '/dev/blob': PGlite's way to bulk-load, fed with one buffer of COPY text.
+  async copyFrom({ sql, blob }) {
+    return shapeResult(await db.query(sql, [], { blob: new Blob([blob]) }));
+  },
+  // The whole database as a tarball, for loadDataDir.
+  async dump() {
+    const file = await db.dumpDataDir('none');
+    return new Uint8Array(await file.arrayBuffer());
+  },
+  async close() {
+    await db.close();
+    return 'closed';
+  },
+};
+
+parentPort.on('message', async (message) => {
+  try {
+    const result = await handlers[message.op](message);
+    parentPort.postMessage({ id: message.id, result });
+    if (message.op === 'close') parentPort.close();
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: serializeError(error) });
+  }
+});

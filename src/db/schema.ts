@@ -1,0 +1,93 @@
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
+
+/**
+ * Row types for Kysely, snake_case like the SQL so psql and TypeScript read alike.
+ * The migrations in /migrations are the truth; test/db/schema.test.ts snapshots them.
+ */
+
+export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
+export const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];
+
+export type JsonObject = { [key: string]: unknown };
+
+/** jsonb: read as parsed JSON, written as JSON text (identical on node-postgres and PGlite). */
+type Jsonb<T> = ColumnType<T, string, string>;
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export interface UsersTable {
+  id: GeneratedAlways<number>;
+  spotify_id: string;
+  account_id: string | null;
+  display_name: string | null;
+  created_at: CreatedAt;
+  last_login_at: Date | null;
+  needs_reauth: Generated<boolean>;
+}
+
+export interface SpotifyTokensTable {
+  user_id: number;
+  /** AES-256-GCM ciphertext, never the plain token. */
+  access_token_enc: string;
+  refresh_token_enc: string;
+  expires_at: Date;
+  scope: string;
+  updated_at: Generated<Date>;
+}
+
+export interface TracksTable {
+  track_id: string;
+  name: string;
+  artist_name: string;
+  album_name: string | null;
+  duration_ms: number | null;
+  spotify_url: string | null;
+  raw_json: ColumnType<JsonObject | null, string | null, string | null>;
+  search_vector: ColumnType<string, never, never>;
+  first_seen_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface SnapshotsTable {
+  user_id: number;
+  track_id: string;
+  snapshot_date: string;
+  time_range: TimeRange;
+  rank: number;
+}
+
+export interface PlaylistsTable {
+  id: GeneratedAlways<number>;
+  user_id: number;
+  spotify_playlist_id: string;
+  name: string;
+  source: string;
+  parameters: Jsonb<JsonObject>;
+  track_count: number;
+  created_at: CreatedAt;
+}
+
+export interface ImportRunsTable {
+  id: GeneratedAlways<number>;
+  user_id: number;
+  source_sha256: string;
+  source_name: string | null;
+  status: 'running' | 'succeeded' | 'failed';
+  counts: Jsonb<JsonObject>;
+  error: string | null;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+}
+
+export interface DB {
+  users: UsersTable;
+  spotify_tokens: SpotifyTokensTable;
+  tracks: TracksTable;
+  snapshots: SnapshotsTable;
+  playlists: PlaylistsTable;
+  import_runs: ImportRunsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type Track = Selectable<TracksTable>;
+export type NewTrack = Omit<Insertable<TracksTable>, 'first_seen_at' | 'updated_at'>;
+export type SnapshotRow = Selectable<SnapshotsTable>;

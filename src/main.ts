@@ -1,0 +1,86 @@
+import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { loadConfig, type Config } from './config.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createDeps, type Deps } from './deps.js';
+import { environmentWithFile } from './lib/env-file.js';
+import { AppError, errorMessage } from './lib/errors.js';
+
+/** How long a shutdown may take before in-flight requests are cut off. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  deps: Deps;
+  url: string;
+  /** Stop accepting, finish in-flight requests, close the pool. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves with the process exit code once the server has stopped. */
+  stopped: Promise<number>;
+}
+
+/** config -> deps -> migrate -> app -> listen, with graceful shutdown on SIGTERM/SIGINT. */
+export async function startServer(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+  const deps = await createDeps(config);
+  let app: FastifyInstance;
+  try {
+    const { applied } = await migrateToLatest(deps.database.db);
+    if (applied.length) deps.logger.info({ applied }, 'applied database migrations');
+    app = await buildApp(deps);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await deps.close();
+    throw error;
+  }
+
+  let resolveStopped!: (code: number) => void;
+  const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const force = setTimeout(() => {
+        deps.logger.error('shutdown took too long; closing open connections');
+        app.server.closeAllConnections();
+      }, SHUTDOWN_GRACE_MS);
+      try {
+        await app.close();
+        await deps.close();
+      } finally {
+        clearTimeout(force);
+        resolveStopped(0);
+      }
+    })());
+
+  if (options.handleSignals ?? true) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      deps.logger.info({ signal }, 'shutting down');
+      void stop();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  deps.logger.info({ url, database: deps.database.kind, location: deps.database.location }, 'Music Time Machine is listening');
+  if (!config.isProduction && config.logLevel !== 'silent') process.stderr.write(`\nMusic Time Machine is running at ${url}\n\n`);
+  return { app, deps, url, stop, stopped };
+}
+
+/** Prints a start-up failure as one readable message (no stack for expected problems). */
+export function reportFatal(error: unknown): void {
+  if (error instanceof AppError) process.stderr.write(`${error.message}\n`);
+  else process.stderr.write(`Music Time Machine could not start: ${errorMessage(error)}\n${(error as Error)?.stack ?? ''}\n`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const server = await startServer(loadConfig(environmentWithFile(process.env)));
+    process.exitCode = await server.stopped;
+  } catch (error) {
+    reportFatal(error);
+    process.exitCode = 1;
+  }
+}

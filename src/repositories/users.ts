@@ -1,0 +1,41 @@
+import type { User } from '../db/schema.js';
+import { NotFoundError } from '../lib/errors.js';
+import type { Db } from './executor.js';
+
+export interface UserIdentity {
+  spotifyId: string;
+  displayName?: string | null;
+  accountId?: string | null;
+}
+
+/**
+ * Creates the user on first sight, otherwise refreshes the profile fields we were given.
+ * Idempotent; a null/undefined field never erases what we already know.
+ */
+export async function upsertUser(db: Db, identity: UserIdentity): Promise<User> {
+  return db
+    .insertInto('users')
+    .values({
+      spotify_id: identity.spotifyId,
+      display_name: identity.displayName ?? null,
+      account_id: identity.accountId ?? null,
+    })
+    .onConflict((oc) =>
+      oc.column('spotify_id').doUpdateSet((eb) => ({
+        display_name: eb.fn.coalesce('excluded.display_name', 'users.display_name'),
+        account_id: eb.fn.coalesce('excluded.account_id', 'users.account_id'),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findUserBySpotifyId(db: Db, spotifyId: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('spotify_id', '=', spotifyId).executeTakeFirst();
+}
+
+export async function getUser(db: Db, userId: number): Promise<User> {
+  const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!user) throw new NotFoundError(`No user with id ${userId}.`);
+  return user;
+}

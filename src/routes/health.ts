@@ -1,0 +1,29 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { pingDatabase } from '../db/database.js';
+import { listAppliedMigrationNames, listMigrationNames } from '../db/migrate.js';
+import type { Deps } from '../deps.js';
+
+/**
+ * GET /healthz for load balancers, Railway's deploy check and `mtm smoke`:
+ * 200 when the database answers and every migration this code ships is applied, else 503.
+ */
+export function healthRoutes(deps: Deps): FastifyPluginAsync {
+  return async (app) => {
+    const shipped = await listMigrationNames();
+
+    app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => {
+      const engine = deps.database.kind;
+      const db = deps.database.db;
+      if (!(await pingDatabase(db))) {
+        return reply.code(503).send({ status: 'unavailable', database: 'unreachable', engine, migrations: null });
+      }
+      const applied = new Set(await listAppliedMigrationNames(db));
+      const pending = shipped.filter((name) => !applied.has(name));
+      const migrations = { applied: applied.size, pending: pending.length, latest: [...applied].sort().at(-1) ?? null };
+      if (pending.length > 0) {
+        return reply.code(503).send({ status: 'migrations_pending', database: 'ok', engine, migrations });
+      }
+      return { status: 'ok', database: 'ok', engine, migrations };
+    });
+  };
+}
