@@ -59,8 +59,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   try {
     if (config.spotify) {
       clientOptions = {
-        accountsUrl: 'https://accounts.spotify.com',
-        apiUrl: 'https://api.spotify.com/v1',
+        accountsUrl: config.spotify.accountsUrl ?? 'https://accounts.spotify.com',
+        apiUrl: config.spotify.apiUrl ?? 'https://api.spotify.com/v1',
         clientId: config.spotify.clientId,
         clientSecret: config.spotify.clientSecret,
         fetch: globalThis.fetch,
