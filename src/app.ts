@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import { AppError } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
+import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 
@@ -38,6 +39,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(sessionPlugin(deps));
   await app.register(healthRoutes(deps));
   await app.register(authRoutes(deps));
+  await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   return app;
 }

@@ -33,6 +33,8 @@ export interface RequestLimiter {
 export interface SpotifyClientOptions {
   /** e.g. https://accounts.spotify.com (no trailing slash). */
   accountsUrl: string;
+  /** Where browsers are sent for /authorize, when it differs from accountsUrl (demo mode's proxy). */
+  browserAccountsUrl?: string | undefined;
   /** e.g. https://api.spotify.com/v1 (no trailing slash). */
   apiUrl: string;
   clientId: string;
@@ -93,6 +95,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const accountsUrl = options.accountsUrl.replace(/\/+$/, '');
+  const browserAccountsUrl = (options.browserAccountsUrl ?? accountsUrl).replace(/\/+$/, '');
   const apiUrl = options.apiUrl.replace(/\/+$/, '');
 
   interface Call<S extends TSchema> {
@@ -230,7 +233,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
         state: input.state,
         scope: input.scope,
       });
-      return `${accountsUrl}/authorize?${params.toString()}`;
+      return `${browserAccountsUrl}/authorize?${params.toString()}`;
     },
 
     exchangeCode(input: { code: string; redirectUri: string; codeVerifier: string }): Promise<SpotifyTokenResponse> {

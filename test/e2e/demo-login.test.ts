@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)('npm start with no configuration (demo mode) in Ch
     expect(await page.locator('.demo-banner').textContent()).toContain('Demo mode');
 
     await page.getByRole('link', { name: 'Log in with Spotify' }).click();
-    await page.waitForURL((u) => u.pathname === '/authorize');
+    await page.waitForURL(`${url}/demo-spotify/authorize?**`);
     expect(await page.locator('h1').textContent()).toBe('Log in to the fake Spotify');
     await page.getByRole('button', { name: 'Continue as Alex Rivera' }).click();
 
