@@ -5,11 +5,9 @@
 // misses a required one (other than the documented exceptions), or when an operation the client
 // calls is missing or deprecated in the spec.
 import { readFileSync } from 'node:fs';
+import { load } from 'js-yaml';
 import type { TSchema } from 'typebox';
 import * as mirror from '../test/support/spotify-spec.js';
-
-// js-yaml arrives with the dev tooling (eslint); this script is a maintainer's tool, not app code.
-const { load } = (await import('js-yaml' as string)) as { load(text: string): unknown };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const path = process.argv[2] ?? new URL('../../shared/spotify/fixed-spotify-open-api.yml', import.meta.url).pathname;
