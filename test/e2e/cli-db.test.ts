@@ -22,7 +22,8 @@ async function mtm(args: string[], env: Record<string, string>) {
   }
 }
 
-describe('mtm db', () => {
+// Each case spawns the real CLI several times (a fresh Node + tsx + PGlite each): allow for a busy machine.
+describe('mtm db', { timeout: 120_000 }, () => {
   const cleanups: Array<() => Promise<unknown>> = [];
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
