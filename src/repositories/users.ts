@@ -49,3 +49,7 @@ export async function recordLogin(db: Db, userId: number, at: Date): Promise<voi
 export async function markNeedsReauth(db: Db, userId: number): Promise<void> {
   await db.updateTable('users').set({ needs_reauth: true }).where('id', '=', userId).execute();
 }
+
+export async function findUser(db: Db, userId: number): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+}
