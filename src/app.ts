@@ -8,6 +8,7 @@ import { AppError } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { homeRoutes } from './routes/home.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
@@ -39,6 +40,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(authRoutes(deps));
   await app.register(homeRoutes(deps));
+  await app.register(snapshotRoutes(deps));
   return app;
 }
 

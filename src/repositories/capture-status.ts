@@ -70,7 +70,7 @@ export interface UserCaptureStatus extends Omit<CaptureStatus, 'user_id'> {
 }
 
 /** Every user with their capture status (users never captured have state 'idle' and nulls). */
-export async function listCaptureStatus(db: Db, filter: { spotifyId?: string } = {}): Promise<UserCaptureStatus[]> {
+export async function listCaptureStatus(db: Db, filter: { spotifyId?: string | undefined; userId?: number | undefined } = {}): Promise<UserCaptureStatus[]> {
   let query = db
     .selectFrom('users as u')
     .leftJoin('capture_status as c', 'c.user_id', 'u.id')
@@ -93,6 +93,7 @@ export async function listCaptureStatus(db: Db, filter: { spotifyId?: string } =
     ])
     .orderBy('u.id');
   if (filter.spotifyId !== undefined) query = query.where('u.spotify_id', '=', filter.spotifyId);
+  if (filter.userId !== undefined) query = query.where('u.id', '=', filter.userId);
   const rows = await query.execute();
   return rows.map((r) => ({ ...r, last_result: r.last_result as CaptureCounts | null }));
 }
@@ -186,4 +187,16 @@ export async function recordCaptureQueued(db: Db, userId: number, at: Date): Pro
     .values({ user_id: userId, state: 'queued', updated_at: at })
     .onConflict((oc) => oc.column('user_id').doUpdateSet({ state: 'queued', updated_at: at }))
     .execute();
+}
+
+/** Users the schedule would capture: a stored token and no pending re-login. */
+export async function listSchedulableUserIds(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectFrom('users as u')
+    .select('u.id')
+    .where('u.needs_reauth', '=', false)
+    .where(({ exists, selectFrom }) => exists(selectFrom('spotify_tokens as t').select('t.user_id').whereRef('t.user_id', '=', 'u.id')))
+    .orderBy('u.id')
+    .execute();
+  return rows.map((r) => r.id);
 }

@@ -3,6 +3,7 @@ import { calculatePKCECodeChallenge, generateRandomCodeVerifier, generateRandomS
 import Type, { type Static } from 'typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { captureIfArchiveEmpty } from '../services/capture-runs.js';
 import { completeLogin } from '../services/login.js';
 import { LOGIN_SCOPES } from '../spotify/client.js';
 
@@ -83,6 +84,11 @@ export function authRoutes(deps: Deps): FastifyPluginAsync {
         request.session.regenerate();
         request.session.set('userId', user.id);
         request.log.info({ userId: user.id }, 'user logged in');
+        // The first login captures at once so the pages are never empty; a failure is recorded
+        // in the capture status (and retried by the schedule), it does not fail the login.
+        await captureIfArchiveEmpty(deps.capture, user.id).catch((error: unknown) =>
+          request.log.error({ err: error, userId: user.id }, 'first capture failed'),
+        );
         return reply.redirect('/');
       } catch (failure) {
         if (!(failure instanceof AppError) || failure.status >= 500 && !failure.code.startsWith('spotify_')) throw failure;

@@ -1,5 +1,15 @@
 import { AppError, errorMessage } from '../lib/errors.js';
-import { recordCaptureFailure, recordCaptureSuccess, recordNeedsReauth } from '../repositories/capture-status.js';
+import { nextCronRun } from '../lib/cron.js';
+import { countArchive } from '../repositories/snapshots.js';
+import {
+  findCaptureStatus,
+  listCaptureStatus,
+  listSchedulableUserIds,
+  recordCaptureFailure,
+  recordCaptureSuccess,
+  recordNeedsReauth,
+  type UserCaptureStatus,
+} from '../repositories/capture-status.js';
 import { SpotifyRateLimitedError, SpotifyReauthRequiredError } from '../spotify/errors.js';
 import { captureSnapshot, type CaptureDeps, type CaptureResult } from './capture.js';
 
@@ -91,4 +101,63 @@ export function retryDelaySeconds(policy: RetryPolicy, failures: number): number
 function failureInfo(error: unknown): CaptureFailureInfo {
   if (error instanceof AppError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: errorMessage(error) };
+}
+
+/** Runs `work` over `items` with at most `concurrency` at once; results in input order. */
+export async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  async function lane() {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
+  return results;
+}
+
+/** On-demand capture of every schedulable user, now, in this process (`mtm snapshot --all`). */
+export async function captureAllNow(
+  deps: CaptureDeps,
+  options: { concurrency: number },
+): Promise<Array<{ userId: number; outcome: CaptureRunOutcome }>> {
+  const userIds = await listSchedulableUserIds(deps.db);
+  return mapWithConcurrency(userIds, options.concurrency, async (userId) => ({
+    userId,
+    outcome: await runCapture(deps, userId, { mode: 'once' }),
+  }));
+}
+
+export interface CaptureStatusReport extends UserCaptureStatus {
+  /** When this user's next capture is due: a planned retry or deferral, else the next cron tick; null when none will run. */
+  next_run: Date | null;
+}
+
+/** Every user's capture status with the time of their next capture (`mtm snapshot --status`). */
+export async function captureStatusReport(
+  db: CaptureDeps['db'],
+  options: { cron: string; now: Date; spotifyId?: string | undefined; userId?: number },
+): Promise<CaptureStatusReport[]> {
+  const rows = await listCaptureStatus(db, { spotifyId: options.spotifyId, userId: options.userId });
+  const nextTick = nextCronRun(options.cron, options.now);
+  return rows.map((row) => ({ ...row, next_run: nextRun(row) }));
+
+  function nextRun(row: UserCaptureStatus): Date | null {
+    if (row.needs_reauth || !row.has_token) return null; // nothing runs until they log in again
+    if (row.next_run_at) return row.next_run_at; // a retry or Spotify's Retry-After
+    if (row.state === 'queued') return options.now; // waiting for a free worker
+    return nextTick;
+  }
+}
+
+/**
+ * The first login's capture: runs at once when the user has no snapshot yet, so their pages
+ * are never empty. Returns undefined when there already is an archive (a returning user).
+ */
+export async function captureIfArchiveEmpty(deps: CaptureDeps, userId: number): Promise<CaptureRunOutcome | undefined> {
+  const archive = await countArchive(deps.db, userId);
+  const status = await findCaptureStatus(deps.db, userId);
+  if (archive.snapshots > 0 || status?.last_success_at) return undefined;
+  return runCapture(deps, userId, { mode: 'once' });
 }
