@@ -60,7 +60,7 @@ export async function startJobInstance(
   database: TestDatabase | Database,
   fake: FakeSpotify,
   clock: Clock,
-  options: { concurrency?: number; perSecond?: number; retryPolicy?: RetryPolicy; ownsDatabase?: boolean } = {},
+  options: { concurrency?: number; perSecond?: number; retryPolicy?: RetryPolicy; ownsDatabase?: boolean; cron?: string } = {},
 ): Promise<JobInstance> {
   const limiter = createRateLimiter({ perSecond: options.perSecond ?? 1000, burst: 10 });
   const client = clientFor(fake, clock, { limiter });
@@ -78,6 +78,7 @@ export async function startJobInstance(
     concurrency: options.concurrency ?? 4,
     retryPolicy: options.retryPolicy,
     pollingIntervalSeconds: 0.5,
+    cron: options.cron,
   });
   await runner.start();
   return {
