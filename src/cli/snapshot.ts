@@ -20,9 +20,9 @@ except with the embedded database, which only one process may open at a time.`,
 
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { user: { type: 'string' }, all: { type: 'boolean', default: false }, status: { type: 'boolean', default: false } });
+    if (values.all && values.user !== undefined) throw new UsageError('--all and --user cannot be combined');
     const modes = [values.status, values.all, values.user !== undefined && !values.status].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('say which: --user SPOTIFY_ID, --all, or --status');
-    if (values.all && values.user !== undefined) throw new UsageError('--all and --user cannot be combined');
 
     const config = configFor(io.env, values['env-file']);
     if (config.demoMode && !values.status) {
