@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import { AppError } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
+import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { sessionPlugin } from './routes/plugins/session.js';
@@ -20,7 +21,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Behind Railway's (or any) proxy: trust X-Forwarded-* for protocol and client address.
     trustProxy: deps.config.isProduction,
-    disableRequestLogging: false,
   });
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
@@ -39,6 +39,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(sessionPlugin(deps));
   await app.register(healthRoutes(deps));
   await app.register(authRoutes(deps));
+  await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));
   return app;

@@ -53,6 +53,9 @@ export interface DepsOverrides {
   jobs?: { pollingIntervalSeconds?: number; retryPolicy?: RetryPolicy };
 }
 
+/** Where the app serves the demo fake's accounts pages to browsers. */
+export const DEMO_SPOTIFY_PREFIX = '/demo-spotify';
+
 /** A 429 asking us to wait longer than this fails the call (callers reschedule) instead of blocking. */
 export const MAX_IN_PROCESS_WAIT_SECONDS = 30;
 
@@ -69,8 +72,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   try {
     if (config.spotify) {
       clientOptions = {
-        accountsUrl: 'https://accounts.spotify.com',
-        apiUrl: 'https://api.spotify.com/v1',
+        accountsUrl: config.spotify.accountsUrl ?? 'https://accounts.spotify.com',
+        apiUrl: config.spotify.apiUrl ?? 'https://api.spotify.com/v1',
         clientId: config.spotify.clientId,
         clientSecret: config.spotify.clientSecret,
         fetch: globalThis.fetch,
@@ -87,6 +90,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       }
       clientOptions = {
         accountsUrl: fake.accountsUrl,
+        // Browsers reach the fake's consent page through the app (routes/demo-spotify.ts), so
+        // the demo also works when the app is not on this machine's loopback (DEMO_MODE=true deploys).
+        browserAccountsUrl: `${config.appUrl}${DEMO_SPOTIFY_PREFIX}`,
         apiUrl: fake.apiUrl,
         clientId: fake.clientId,
         fetch: globalThis.fetch,

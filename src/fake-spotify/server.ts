@@ -438,11 +438,11 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
     const buttons = [...users.values()]
       .map(
         (u) =>
-          `<form method="post" action="/authorize/approve">${hidden}<input type="hidden" name="user" value="${escapeHtml(u.id)}">` +
+          `<form method="post" action="authorize/approve">${hidden}<input type="hidden" name="user" value="${escapeHtml(u.id)}">` +
           `<button type="submit" data-user="${escapeHtml(u.id)}">Continue as ${escapeHtml(u.display_name)}</button></form>`,
       )
       .join('\n');
-    const cancel = `<form method="post" action="/authorize/approve">${hidden}<input type="hidden" name="deny" value="1"><button type="submit" data-deny="1">Cancel</button></form>`;
+    const cancel = `<form method="post" action="authorize/approve">${hidden}<input type="hidden" name="deny" value="1"><button type="submit" data-deny="1">Cancel</button></form>`;
     return {
       status: 200,
       html: page(

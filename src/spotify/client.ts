@@ -33,6 +33,8 @@ export interface RequestLimiter {
 export interface SpotifyClientOptions {
   /** e.g. https://accounts.spotify.com (no trailing slash). */
   accountsUrl: string;
+  /** Where browsers are sent for /authorize, when it differs from accountsUrl (demo mode's proxy). */
+  browserAccountsUrl?: string | undefined;
   /** e.g. https://api.spotify.com/v1 (no trailing slash). */
   apiUrl: string;
   clientId: string;
@@ -73,6 +75,8 @@ export interface CreatePlaylistInput {
   public?: boolean;
 }
 
+const REFRESH_ENDPOINT = 'POST /api/token (refresh)';
+
 /** Spotify accepts at most this many URIs per "add items" call. */
 export const MAX_ITEMS_PER_ADD = 100;
 
@@ -93,6 +97,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const accountsUrl = options.accountsUrl.replace(/\/+$/, '');
+  const browserAccountsUrl = (options.browserAccountsUrl ?? accountsUrl).replace(/\/+$/, '');
   const apiUrl = options.apiUrl.replace(/\/+$/, '');
 
   interface Call<S extends TSchema> {
@@ -176,13 +181,12 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
     if (call.kind === 'token') {
       const body = compiled(AccountsErrorBody).Check(json) ? (json as { error: string; error_description?: string }) : undefined;
       const detail = body ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : `HTTP ${status}`;
-      if (call.endpoint === 'POST /api/token (refresh)' && (body?.error === 'invalid_grant' || status === 401)) {
-        return new SpotifyReauthRequiredError(undefined, { cause: new Error(detail) });
-      }
-      if (call.endpoint === 'POST /api/token (refresh)' && body?.error === 'invalid_client') {
-        return new SpotifyReauthRequiredError(undefined, { cause: new Error(detail) });
-      }
-      return new SpotifyAuthError(detail);
+      if (call.endpoint !== REFRESH_ENDPOINT) return new SpotifyAuthError(detail);
+      // invalid_grant: this user's refresh token is revoked, expired or already spent. Anything
+      // else (invalid_client: a wrong SPOTIFY_CLIENT_ID/SECRET) is the operator's to fix, and
+      // logging in again would not help, so it must not flag the user.
+      if (body?.error === 'invalid_grant') return new SpotifyReauthRequiredError(undefined, { cause: new Error(detail) });
+      return new SpotifyRequestError(call.endpoint, status, detail);
     }
     const message = compiled(WebApiErrorBody).Check(json) ? (json as { error: { message: string } }).error.message : `HTTP ${status}`;
     if (status === 401) return new SpotifyUnauthorizedError(call.endpoint, message);
@@ -230,7 +234,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
         state: input.state,
         scope: input.scope,
       });
-      return `${accountsUrl}/authorize?${params.toString()}`;
+      return `${browserAccountsUrl}/authorize?${params.toString()}`;
     },
 
     exchangeCode(input: { code: string; redirectUri: string; codeVerifier: string }): Promise<SpotifyTokenResponse> {
@@ -246,7 +250,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
 
     /** Throws SpotifyReauthRequiredError when the refresh token is revoked or already used. */
     refreshToken(refreshToken: string): Promise<SpotifyTokenResponse> {
-      return send(tokenCall('POST /api/token (refresh)', { grant_type: 'refresh_token', refresh_token: refreshToken }));
+      return send(tokenCall(REFRESH_ENDPOINT, { grant_type: 'refresh_token', refresh_token: refreshToken }));
     },
 
     getMe(accessToken: string): Promise<SpotifyUser> {

@@ -39,11 +39,12 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     const login = await app.inject({ method: 'GET', url: '/login' });
     expect(login.statusCode).toBe(302);
     const authorize = new URL(login.headers.location as string);
-    expect(authorize.origin + authorize.pathname).toBe(`${fake.url}/authorize`);
+    // Browsers see the fake's consent page through the app (demo mode); here we go to the fake itself.
+    expect(authorize.origin + authorize.pathname).toBe('http://127.0.0.1:3000/demo-spotify/authorize');
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('scope')).toBe('user-top-read playlist-modify-private playlist-modify-public');
     expect(authorize.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:3000/callback');
-    const consent = await fetch(authorize);
+    const consent = await fetch(`${fake.url}/authorize${authorize.search}`);
     const html = await consent.text();
     expect(html).toContain('Continue as Ana Lima');
     const hidden = Object.fromEntries([...html.matchAll(/name="(redirect_uri|state|code_challenge|scope)" value="([^"]*)"/g)].map((m) => [m[1]!, decodeEntities(m[2]!)]));
@@ -81,6 +82,29 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     const home = await app.inject({ method: 'GET', url: '/', headers: { cookie: cookieFrom(done) } });
     expect(home.body).toContain('Welcome, Ana Lima');
     expect((await deps.spotify.forUser(user.id).getMe()).id).toBe('ana-login');
+  });
+
+  it('serves the fake\'s consent page through the app, so a browser never needs the fake\'s port', async () => {
+    const login = await app.inject({ method: 'GET', url: '/login' });
+    const authorize = new URL(login.headers.location as string);
+    const consent = await app.inject({ method: 'GET', url: `${authorize.pathname}${authorize.search}` });
+    expect(consent.statusCode).toBe(200);
+    expect(consent.headers['content-type']).toMatch(/^text\/html/);
+    expect(consent.body).toContain('<form method="post" action="authorize/approve">');
+    const hidden = Object.fromEntries([...consent.body.matchAll(/name="(redirect_uri|state|code_challenge|scope)" value="([^"]*)"/g)].map((m) => [m[1]!, decodeEntities(m[2]!)]));
+    const approved = await app.inject({
+      method: 'POST',
+      url: '/demo-spotify/authorize/approve',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ ...hidden, user: 'ana-login' }).toString(),
+    });
+    expect(approved.statusCode).toBe(302);
+    const callback = new URL(approved.headers.location as string);
+    expect(callback.origin + callback.pathname).toBe('http://127.0.0.1:3000/callback');
+    const done = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie: cookieFrom(login) } });
+    expect(done.statusCode).toBe(302);
+    const home = await app.inject({ method: 'GET', url: '/', headers: { cookie: cookieFrom(done) } });
+    expect(home.body).toContain('Welcome, Ana Lima');
   });
 
   it('refuses a replayed callback with a friendly page', async () => {

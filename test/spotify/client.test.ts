@@ -5,6 +5,7 @@ import { createSpotifyClient, parseRetryAfter, type SpotifyClientOptions } from 
 import {
   SpotifyRateLimitedError,
   SpotifyReauthRequiredError,
+  SpotifyRequestError,
   SpotifyResponseError,
   SpotifyUnauthorizedError,
   SpotifyUnavailableError,
@@ -161,6 +162,13 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
     const tokens = fake.issueTokens('ana');
     fake.revokeTokens('ana');
     await expect(c.refreshToken(tokens.refresh_token)).rejects.toBeInstanceOf(SpotifyReauthRequiredError);
+  });
+
+  it('reports a refresh refused for a wrong client id as a request error, not as the user\'s problem', async () => {
+    const { c } = client({ clientId: 'not-our-app' });
+    const error = await c.refreshToken(fake.issueTokens('ana').refresh_token).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpotifyRequestError);
+    expect((error as Error).message).toBe('Spotify refused POST /api/token (refresh) (400: invalid_client: Invalid client).');
   });
 
   it('awaits the limiter before every request', async () => {
