@@ -90,8 +90,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         await runScheduledCaptures();
       });
       for (let i = 0; i < options.concurrency; i += 1) {
-        await boss.work<CaptureJobData>(QUEUES.capture, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
-          if (job) await handleCaptureJob(ctx, job.data);
+        const worker = { id: '' };
+        worker.id = await boss.work<CaptureJobData>(QUEUES.capture, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
+          if (!job) return;
+          await handleCaptureJob(ctx, job.data);
+          // There was work, so there may be more: fetch again at once instead of sleeping out the
+          // polling interval (an empty fetch goes back to polling).
+          if (worker.id) boss.notifyWorker(worker.id);
         });
       }
     },
