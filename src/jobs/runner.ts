@@ -42,7 +42,8 @@ export interface JobRunner {
 
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { database, logger } = options;
-  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
+  // Idle polling only: a worker that found a job fetches the next one at once (see below).
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
   const boss = new PgBoss({
     ...(options.postgresUrl
       ? { connectionString: options.postgresUrl, max: Math.min(4, options.concurrency + 2), application_name: 'music-time-machine-jobs' }

@@ -80,7 +80,8 @@ export async function listCaptureStatus(db: Db, filter: { spotifyId?: string | u
       'u.display_name',
       'u.needs_reauth',
       sql<boolean>`exists (select 1 from spotify_tokens t where t.user_id = u.id)`.as('has_token'),
-      sql<CaptureState>`coalesce(c.state, 'idle')`.as('state'),
+      // A new login clears users.needs_reauth; the status row catches up at the next capture.
+      sql<CaptureState>`case when c.state = 'needs_reauth' and not u.needs_reauth then 'idle' else coalesce(c.state, 'idle') end`.as('state'),
       'c.scheduled_date',
       'c.last_success_at',
       'c.last_success_date',

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
-import { findCaptureStatus } from '../../src/repositories/capture-status.js';
-import { getUser } from '../../src/repositories/users.js';
-import { connectUser, startJobInstance, topTrackCalls, waitFor, type JobInstance } from '../support/capture-world.js';
+import { findCaptureStatus, listCaptureStatus } from '../../src/repositories/capture-status.js';
+import { getUser, recordLogin } from '../../src/repositories/users.js';
+import { saveTokenResponse } from '../../src/services/spotify-user.js';
+import { connectUser, startJobInstance, TEST_CIPHER, topTrackCalls, waitFor, type JobInstance } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
 
 let now = new Date('2026-07-01T04:00:00Z');
@@ -106,10 +107,24 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
     now = new Date('2026-07-03T04:00:00Z');
     const nextDay = await instance.runner.runScheduledCaptures();
     expect(nextDay.userIds).not.toContain(user.id);
+    // Only the first day's call, refused with 401 (then the refresh was refused too).
+    expect(topTrackCalls(fake, spotifyId)).toEqual([`${spotifyId} short_term`]);
+    fake.clearRequests();
+
+    // They log in again: the flag clears and the following day's schedule captures them.
+    await recordLogin(db(), user.id, now);
+    await saveTokenResponse({ db: db(), cipher: TEST_CIPHER, clock }, user.id, fake.issueTokens(spotifyId));
+    const [listed] = await listCaptureStatus(db(), { userId: user.id });
+    expect(listed).toMatchObject({ state: 'idle', needs_reauth: false, has_token: true });
+    now = new Date('2026-07-04T04:00:00Z');
+    const afterLogin = await instance.runner.runScheduledCaptures();
+    expect(afterLogin.userIds).toContain(user.id);
+    await waitFor('the capture after the new login', async () => (await findCaptureStatus(db(), user.id))?.last_success_date === '2026-07-04');
+    expect(topTrackCalls(fake, spotifyId)).toHaveLength(3);
   });
 
   it('other failures retry with backoff; the retry captures once Spotify is back', { timeout: 60_000 }, async () => {
-    now = new Date('2026-07-04T04:00:00Z');
+    now = new Date('2026-07-05T04:00:00Z');
     const spotifyId = `flaky-${database().engine}`;
     fake.addUser({ id: spotifyId, display_name: 'Flaky' });
     const user = await connectUser(db(), fake, clock, spotifyId);
@@ -121,7 +136,7 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
       state: 'retrying',
       attempts: 1,
       last_error_code: 'spotify_unavailable',
-      next_run_at: new Date('2026-07-04T04:10:00Z'),
+      next_run_at: new Date('2026-07-05T04:10:00Z'),
     });
     const [retry] = await waitingJobs(user.id);
     expect(retry!.data.failures).toBe(1);
@@ -129,13 +144,13 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
 
     // Spotify recovers; the retry's time comes (moved forward instead of waiting ten minutes).
     fake.faults.clear();
-    now = new Date('2026-07-04T04:10:00Z');
+    now = new Date('2026-07-05T04:10:00Z');
     await sql`update pgboss.job set start_after = now() where name = 'snapshot-capture' and state = 'created' and data->>'userId' = ${String(user.id)}`.execute(db());
     await waitFor('the retry to capture', async () => (await findCaptureStatus(db(), user.id))?.state === 'idle');
     expect(await findCaptureStatus(db(), user.id)).toMatchObject({
       state: 'idle',
       attempts: 0,
-      last_success_date: '2026-07-04',
+      last_success_date: '2026-07-05',
       last_result: { short_term: 50, medium_term: 50, long_term: 50 },
       last_error_code: 'spotify_unavailable',
     });
