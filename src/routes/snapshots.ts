@@ -14,6 +14,7 @@ export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
 
     app.post('/snapshot', { preHandler: [requireUser, app.csrfProtection] }, async (request, reply) => {
       const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
+      if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
       const status = httpStatus(outcome);
       if (wantsJson(request)) return reply.code(status).send(outcomeBody(outcome));
       return renderPage(deps, request, reply.code(status), outcome);
@@ -45,14 +46,19 @@ function resultView(outcome: CaptureRunOutcome): { ok: boolean; message: string 
     };
   }
   if (outcome.kind === 'needs_reauth') return { ok: false, message: 'Spotify no longer accepts this app\'s access for your account. Log in with Spotify again to resume captures.' };
-  return { ok: false, message: `The snapshot was not taken: ${outcome.error.message}` };
+  // Our own failures (database, bugs) stay in the logs and `mtm snapshot --status`.
+  const reason = outcome.error.code === INTERNAL_ERROR ? 'something went wrong on our side; it has been logged. Please try again.' : outcome.error.message;
+  return { ok: false, message: `The snapshot was not taken: ${reason}` };
 }
+
+const INTERNAL_ERROR = 'internal_error';
 
 function httpStatus(outcome: CaptureRunOutcome): number {
   if (outcome.kind === 'captured') return 200;
   if (outcome.kind === 'needs_reauth') return 401;
   if (outcome.error.code === 'spotify_rate_limited') return 429;
   if (outcome.error.code === 'spotify_unavailable') return 503;
+  if (outcome.error.code === INTERNAL_ERROR) return 500;
   return 502;
 }
 
