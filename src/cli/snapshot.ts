@@ -1,7 +1,4 @@
-import { migrateToLatest } from '../db/migrate.js';
-import { createDeps } from '../deps.js';
-import { findUserBySpotifyId } from '../repositories/users.js';
-import { captureAllNow, captureStatusReport, runCapture, type CaptureRunOutcome, type CaptureStatusReport } from '../services/capture-runs.js';
+import type { CaptureRunOutcome, CaptureStatusReport } from '../services/capture-runs.js';
 import { NotFoundError } from '../lib/errors.js';
 import { configFor, parseCommandArgs, UsageError, type CliIo, type Command } from './command.js';
 
@@ -30,6 +27,14 @@ except with the embedded database, which only one process may open at a time.`,
       // know its tokens, and every capture would end in "log in again".
       throw new UsageError('demo mode has no real Spotify: captures run inside the app (npm start); use --status here, or configure SPOTIFY_CLIENT_ID');
     }
+    // Loaded here, not at the top: every `mtm` command imports this file, and the app's whole
+    // dependency graph (pg-boss, the Spotify client, the fake) would slow them all down.
+    const [{ createDeps }, { migrateToLatest }, { findUserBySpotifyId }, { captureAllNow, captureStatusReport, runCapture }] = await Promise.all([
+      import('../deps.js'),
+      import('../db/migrate.js'),
+      import('../repositories/users.js'),
+      import('../services/capture-runs.js'),
+    ]);
     const deps = await createDeps(config, {});
     try {
       await migrateToLatest(deps.database.db);

@@ -51,7 +51,8 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
   /** The whole login over HTTP (app -> fake consent -> callback); returns the session cookie. */
   async function logIn(user: string): Promise<string> {
     const login = await app.inject({ method: 'GET', url: '/login' });
-    const consent = await (await fetch(login.headers.location as string)).text();
+    // Browsers see the fake's consent page through the app (demo mode); here we go to the fake itself.
+    const consent = await (await fetch(`${fake.url}/authorize${new URL(login.headers.location as string).search}`)).text();
     const hidden = Object.fromEntries(
       [...consent.matchAll(/name="(redirect_uri|state|code_challenge|scope)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replaceAll('&amp;', '&')]),
     );
