@@ -6,7 +6,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { createDeps, type Deps } from './deps.js';
 import { toIsoDate } from './lib/dates.js';
 import { environmentWithFile } from './lib/env-file.js';
-import { seedDemoHistory } from './services/demo-seed.js';
+import { connectDemoListeners, seedDemoHistory } from './services/demo-seed.js';
 import { AppError, errorMessage } from './lib/errors.js';
 
 /** How long a shutdown may take before in-flight requests are cut off. */
@@ -91,11 +91,12 @@ function startDemoSeed(deps: Deps): { done: Promise<void>; stop(): Promise<void>
   if (!fake) return { done: Promise.resolve(), stop: async () => {} };
   const abort = new AbortController();
   const started = Date.now();
-  const done = seedDemoHistory(
-    deps.database.db,
-    { listeners: fake.users(), topTracks: fake.topTrackObjects },
-    { today: toIsoDate(deps.clock.now()), days: 365, signal: abort.signal },
-  ).then(
+  const listeners = fake.users();
+  const done = connectDemoListeners({ db: deps.database.db, cipher: deps.tokenCipher, clock: deps.clock }, listeners, (id) => fake.issueTokens(id))
+    .then(() =>
+      seedDemoHistory(deps.database.db, { listeners, topTracks: fake.topTrackObjects }, { today: toIsoDate(deps.clock.now()), days: 365, signal: abort.signal }),
+    )
+    .then(
     (result) => deps.logger.info({ ...result, ms: Date.now() - started }, 'demo history ready'),
     (error: unknown) => deps.logger.error({ err: error }, 'demo history could not be written'),
   );

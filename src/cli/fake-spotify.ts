@@ -1,5 +1,3 @@
-import { startFakeSpotify } from '../fake-spotify/index.js';
-import { DEMO_USERS, FAKE_CLIENT_ID } from '../fake-spotify/server.js';
 import { parseCommandArgs, UsageError, type Command } from './command.js';
 
 export const fakeSpotifyCommand: Command = {
@@ -16,18 +14,19 @@ export const fakeSpotifyCommand: Command = {
   and SPOTIFY_API_URL=http://127.0.0.1:PORT/v1.
 
   --port N        port to listen on (default 0: any free port; the URL is printed)
-  --client-id ID  the client id it accepts (default ${FAKE_CLIENT_ID})
+  --client-id ID  the client id it accepts (default mtm-fake-client-id)
   --users N       extra generated listeners (default 0)
   --json          print one JSON line: {"url","accountsUrl","apiUrl","clientId","users"}`,
 
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       port: { type: 'string', default: '0' },
-      'client-id': { type: 'string', default: FAKE_CLIENT_ID },
+      'client-id': { type: 'string', default: 'mtm-fake-client-id' },
       users: { type: 'string', default: '0' },
     });
     const port = wholeNumber('--port', values.port, 65535);
     const extra = wholeNumber('--users', values.users, 10_000);
+    const { startFakeSpotify, DEMO_USERS } = await import('../fake-spotify/index.js');
     const fake = await startFakeSpotify({ port, clientId: values['client-id'], users: DEMO_USERS });
     if (extra > 0) fake.addUsers(extra);
     const users = fake.users().map((u) => ({ id: u.id, display_name: u.display_name }));

@@ -1,4 +1,3 @@
-import { startServer } from '../main.js';
 import { configFor, parseCommandArgs, type Command } from './command.js';
 
 export const serveCommand: Command = {
@@ -10,6 +9,8 @@ export const serveCommand: Command = {
 
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {});
+    // Loaded on use: the whole web app is a large import graph that other commands do not need.
+    const { startServer } = await import('../main.js');
     const server = await startServer(configFor(io.env, values['env-file']));
     return server.stopped;
   },

@@ -53,3 +53,7 @@ export async function markNeedsReauth(db: Db, userId: number): Promise<void> {
 export async function findUser(db: Db, userId: number): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
 }
+
+export async function clearNeedsReauth(db: Db, userId: number): Promise<void> {
+  await db.updateTable('users').set({ needs_reauth: false }).where('id', '=', userId).execute();
+}

@@ -3,7 +3,6 @@ import { calculatePKCECodeChallenge, generateRandomCodeVerifier, generateRandomS
 import Type, { type Static } from 'typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
-import { captureIfArchiveEmpty } from '../services/capture-runs.js';
 import { completeLogin } from '../services/login.js';
 import { LOGIN_SCOPES } from '../spotify/client.js';
 
@@ -21,7 +20,15 @@ const CallbackQuery = Type.Object({
  * Log in with Spotify (Authorization Code + PKCE, S256), the callback, and log out.
  * Every way a login can fail ends on a friendly page with a "Try again" link, never a 500.
  */
-export function authRoutes(deps: Deps): FastifyPluginAsync {
+export interface AuthRoutesOptions {
+  /**
+   * Runs after a successful login, before the redirect home (e.g. the first capture). A failure
+   * is logged and does not undo the login.
+   */
+  afterLogin?: (userId: number) => Promise<void>;
+}
+
+export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): FastifyPluginAsync {
   // The session lives in the cookie, so an old copy of the cookie still holds the pending login.
   // States already used are remembered here until they would have expired anyway, so a replayed
   // callback is refused before it reaches Spotify (across instances, Spotify's single-use codes
@@ -84,11 +91,9 @@ export function authRoutes(deps: Deps): FastifyPluginAsync {
         request.session.regenerate();
         request.session.set('userId', user.id);
         request.log.info({ userId: user.id }, 'user logged in');
-        // The first login captures at once so the pages are never empty; a failure is recorded
-        // in the capture status (and retried by the schedule), it does not fail the login.
-        await captureIfArchiveEmpty(deps.capture, user.id).catch((error: unknown) =>
-          request.log.error({ err: error, userId: user.id }, 'first capture failed'),
-        );
+        if (options.afterLogin) {
+          await options.afterLogin(user.id).catch((error: unknown) => request.log.error({ err: error, userId: user.id }, 'after-login step failed'));
+        }
         return reply.redirect('/');
       } catch (failure) {
         if (!(failure instanceof AppError) || failure.status >= 500 && !failure.code.startsWith('spotify_')) throw failure;

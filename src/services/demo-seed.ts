@@ -5,7 +5,11 @@ import { inTransaction, type Db } from '../repositories/executor.js';
 import { insertSnapshotRowsBulk } from '../repositories/snapshot-bulk.js';
 import { findLatestSnapshot } from '../repositories/snapshots.js';
 import { upsertTracks } from '../repositories/tracks.js';
-import { upsertUser } from '../repositories/users.js';
+import { clearNeedsReauth, upsertUser } from '../repositories/users.js';
+import type { Clock } from '../lib/clock.js';
+import type { TokenCipher } from '../lib/token-cipher.js';
+import type { SpotifyTokenResponse } from '../spotify/types.js';
+import { saveTokenResponse } from './spotify-user.js';
 import { trackRowFromSpotify, type SpotifyTrackFields } from './track-rows.js';
 
 /** Where demo history comes from: the fake Spotify's listeners and its taste model. */
@@ -88,4 +92,23 @@ export async function seedDemoHistory(db: Db, source: DemoHistorySource, options
     }
   }
   return { users: users.length, snapshotsWritten, rows: rowsWritten };
+}
+
+/**
+ * Demo mode: the in-process fake forgets its tokens on every start, so each start gives every
+ * demo listener fresh tokens (stored encrypted, like real ones). Scheduled captures then work for
+ * them as for real users, logged in or not.
+ */
+export async function connectDemoListeners(
+  deps: { db: Db; cipher: TokenCipher; clock: Clock },
+  listeners: DemoHistorySource['listeners'],
+  issueTokens: (spotifyId: string) => SpotifyTokenResponse,
+): Promise<void> {
+  for (const listener of listeners) {
+    await inTransaction(deps.db, async (trx) => {
+      const user = await upsertUser(trx, { spotifyId: listener.id, displayName: listener.display_name, accountId: listener.account_id ?? null });
+      await saveTokenResponse({ ...deps, db: trx }, user.id, issueTokens(listener.id));
+      await clearNeedsReauth(trx, user.id);
+    });
+  }
 }

@@ -107,6 +107,13 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
     init: RequestInit;
     schema: S;
     kind: 'api' | 'token';
+    /**
+     * False for calls that change state and are not safe to send twice (create a playlist, add
+     * items): those are retried only when Spotify surely did not act (429, 502/503/504, or the
+     * connection was refused), never after a timeout or a 500, which would duplicate playlists
+     * or tracks. Token calls are safe to repeat: a spent refresh token just fails with invalid_grant.
+     */
+    idempotent: boolean;
   }
 
   /** Sends one call with the retry, rate-limit and validation rules; returns the validated body. */
@@ -121,8 +128,9 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
         response = await options.fetch(call.url, { ...call.init, signal: AbortSignal.timeout(timeoutMs) });
         text = await response.text();
       } catch (error) {
-        const detail = isTimeout(error) ? `no answer within ${timeoutMs} ms` : `network error: ${(error as Error).message}`;
-        if (failures >= maxRetries) throw new SpotifyUnavailableError(call.endpoint, detail, { cause: error });
+        const detail = isTimeout(error) ? `no answer within ${timeoutMs} ms` : `network error: ${networkDetail(error)}`;
+        const retriable = call.idempotent || neverReachedSpotify(error);
+        if (!retriable || failures >= maxRetries) throw new SpotifyUnavailableError(call.endpoint, detail, { cause: error });
         await sleep(backoff(failures++));
         continue;
       }
@@ -141,7 +149,10 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       }
 
       if (response.status >= 500) {
-        if (failures >= maxRetries) throw new SpotifyUnavailableError(call.endpoint, `HTTP ${response.status} after ${failures + 1} attempts`);
+        const retriable = call.idempotent || [502, 503, 504].includes(response.status);
+        if (!retriable || failures >= maxRetries) {
+          throw new SpotifyUnavailableError(call.endpoint, `HTTP ${response.status} after ${failures + 1} attempt${failures ? 's' : ''}`);
+        }
         await sleep(backoff(failures++));
         continue;
       }
@@ -204,6 +215,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       init: { method: 'POST', headers, body: new URLSearchParams({ ...form, client_id: options.clientId }).toString() },
       schema: TokenResponse,
       kind: 'token',
+      idempotent: true,
     };
   }
 
@@ -217,6 +229,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       init: { method, headers, body: body === undefined ? undefined : JSON.stringify(body) },
       schema,
       kind: 'api',
+      idempotent: method === 'GET',
     };
   }
 
@@ -306,6 +319,17 @@ export function parseRetryAfter(value: string | null, now: Date = new Date()): n
   const at = Date.parse(trimmed);
   if (!Number.isNaN(at)) return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
   return 1;
+}
+
+/** Connection refused or name not resolved: the request never reached Spotify. */
+function neverReachedSpotify(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+function networkDetail(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } })?.cause;
+  return cause?.code ? `${(error as Error).message} (${cause.code})` : (error as Error).message;
 }
 
 function isTimeout(error: unknown): boolean {

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { countArchive, findLatestSnapshot } from '../../src/repositories/snapshots.js';
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
-import { seedDemoHistory, type DemoHistorySource } from '../../src/services/demo-seed.js';
+import { connectDemoListeners, seedDemoHistory, type DemoHistorySource } from '../../src/services/demo-seed.js';
+import { spotifyForUser } from '../../src/services/spotify-user.js';
+import { createSpotifyClient } from '../../src/spotify/client.js';
+import { createTokenCipher } from '../../src/lib/token-cipher.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { markNeedsReauth } from '../../src/repositories/users.js';
 import { describeEachEngine } from '../support/databases.js';
 
 describeEachEngine('demo seed: daily history from the fake\'s taste model', ({ database }) => {
@@ -38,5 +43,19 @@ describeEachEngine('demo seed: daily history from the fake\'s taste model', ({ d
     // Three days later only the three new days are written.
     expect(await seedDemoHistory(db, source, { today: '2026-07-03', days: 30 })).toEqual({ users: 2, snapshotsWritten: 18, rows: 3 * 3 * 50 + 3 * 3 * 12 });
     expect(await countArchive(db, a.id)).toMatchObject({ snapshots: 99, days: 33 });
+  });
+
+  it('gives demo listeners working tokens on each start and clears a stale "log in again" flag', async () => {
+    const db = database().db;
+    const deps = { db, cipher: createTokenCipher('demo-test-secret-0123456789-0123456789'), clock: systemClock };
+    await connectDemoListeners(deps, source.listeners, (id) => fake.issueTokens(id));
+    const a = (await findUserBySpotifyId(db, 'seed-a'))!;
+    await markNeedsReauth(db, a.id);
+    fake.revokeTokens('seed-a'); // what a restart of the in-process fake amounts to
+    await connectDemoListeners(deps, source.listeners, (id) => fake.issueTokens(id));
+    expect((await findUserBySpotifyId(db, 'seed-a'))!.needs_reauth).toBe(false);
+    const client = createSpotifyClient({ accountsUrl: fake.accountsUrl, apiUrl: fake.apiUrl, clientId: fake.clientId, fetch, clock: systemClock, maxInProcessWaitSeconds: 0 });
+    const page = await spotifyForUser({ ...deps, client }, a.id).getTopTracks('short_term');
+    expect(page.items).toHaveLength(50);
   });
 });

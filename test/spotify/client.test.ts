@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -122,9 +123,38 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
     expect(fake.requests.filter((r) => r.path === '/v1/me')).toHaveLength(2);
   });
 
-  it('reports a network error (nothing listening) as SpotifyUnavailableError', async () => {
-    const { c } = client({ apiUrl: 'http://127.0.0.1:9/v1', maxRetries: 1 });
-    await expect(c.getMe('x')).rejects.toBeInstanceOf(SpotifyUnavailableError);
+  it('reports a network error (nothing listening) as SpotifyUnavailableError after retrying', async () => {
+    const closed = await new Promise<number>((done) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => done(port));
+      });
+    });
+    const { c, sleeps } = client({ apiUrl: `http://127.0.0.1:${closed}/v1`, maxRetries: 1 });
+    const error = await c.getMe('x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpotifyUnavailableError);
+    expect((error as Error).message).toContain('(ECONNREFUSED)');
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('never re-sends a playlist change after a 500 or a timeout (it may have been applied), but does after a 503', async () => {
+    const { c } = client({ requestTimeoutMs: 150 });
+    const token = fake.issueTokens('ana').access_token;
+    fake.faults.add({ path: '/v1/me/playlists', status: 500, times: 1 });
+    await expect(c.createPlaylist(token, { name: 'Once' })).rejects.toBeInstanceOf(SpotifyUnavailableError);
+    expect(fake.requests.filter((r) => r.path === '/v1/me/playlists')).toHaveLength(1);
+
+    fake.faults.add({ path: '/v1/me/playlists', status: 503, times: 1 });
+    const playlist = await c.createPlaylist(token, { name: 'Twice' });
+    expect(fake.requests.filter((r) => r.path === '/v1/me/playlists').map((r) => r.status)).toEqual([500, 503, 201]);
+
+    fake.faults.add({ path: `/v1/playlists/${playlist.id}/items`, delayMs: 400, times: 1 });
+    const uri = `spotify:track:${fake.catalogue.tracks[0]!.id}`;
+    const error = await c.addPlaylistItems(token, playlist.id, [uri]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpotifyUnavailableError);
+    expect(fake.requests.filter((r) => r.path.endsWith('/items'))).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 400)); // the slow request lands late, as it would on Spotify
+    expect(fake.playlists('ana').find((p) => p.id === playlist.id)!.items).toEqual([uri]);
   });
 
   it('names the endpoint when a body is not JSON or misses fields', async () => {
