@@ -9,6 +9,8 @@ import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
+import { snapshotRoutes } from './routes/snapshots.js';
+import { captureIfArchiveEmpty } from './services/capture-runs.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
@@ -37,9 +39,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   await app.register(sessionPlugin(deps));
   await app.register(healthRoutes(deps));
-  await app.register(authRoutes(deps));
+  // The first login captures at once so the pages are never empty (a failure is recorded in the
+  // capture status and retried by the schedule; it does not fail the login).
+  await app.register(authRoutes(deps, { afterLogin: async (userId) => void (await captureIfArchiveEmpty(deps.capture, userId)) }));
   await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
+  await app.register(snapshotRoutes(deps));
   return app;
 }
 

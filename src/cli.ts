@@ -3,11 +3,12 @@ import { dbCommand } from './cli/db.js';
 import { fakeSpotifyCommand } from './cli/fake-spotify.js';
 import { secretCommand } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
+import { snapshotCommand } from './cli/snapshot.js';
 import { UsageError, type CliIo, type Command } from './cli/command.js';
 import { AppError, errorMessage } from './lib/errors.js';
 
 /** Every `mtm` command, in the order `mtm --help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand, dbCommand, secretCommand, fakeSpotifyCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, dbCommand, snapshotCommand, secretCommand, fakeSpotifyCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,3 +1,4 @@
+import { cronProblem } from './lib/cron.js';
 import { ConfigError, type ConfigProblem } from './lib/errors.js';
 
 /**
@@ -19,6 +20,10 @@ export interface Config {
   readonly spotify: SpotifyAppConfig | undefined;
   readonly demoMode: boolean;
   readonly snapshotCron: string;
+  /** Captures one instance runs at once (SNAPSHOT_CONCURRENCY). */
+  readonly snapshotConcurrency: number;
+  /** Requests per second one instance sends to Spotify, all users together (SPOTIFY_RATE_LIMIT). */
+  readonly spotifyRequestsPerSecond: number;
 }
 
 export type DatabaseConfig =
@@ -102,9 +107,12 @@ export function loadConfig(env: Env): Config {
   const demoMode = !spotify && (!isProduction || demoRequested);
 
   const snapshotCron = pick(env, ['SNAPSHOT_CRON'])?.value ?? '0 4 * * *';
-  if (!/^\s*\S+(\s+\S+){4}\s*$/.test(snapshotCron)) {
+  if (!/^\s*\S+(\s+\S+){4}\s*$/.test(snapshotCron) || cronProblem(snapshotCron)) {
     problem('SNAPSHOT_CRON', `"${snapshotCron}" is not a 5-field cron expression such as "0 4 * * *" (daily at 04:00 UTC).`);
   }
+
+  const snapshotConcurrency = readInt(env, 'SNAPSHOT_CONCURRENCY', 4, { min: 1, max: 64 }, problem);
+  const spotifyRequestsPerSecond = readInt(env, 'SPOTIFY_RATE_LIMIT', 10, { min: 1, max: 1000 }, problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -120,6 +128,8 @@ export function loadConfig(env: Env): Config {
     spotify: spotify && Object.freeze(spotify),
     demoMode,
     snapshotCron,
+    snapshotConcurrency,
+    spotifyRequestsPerSecond,
   });
 }
 

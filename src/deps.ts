@@ -3,6 +3,10 @@ import { openDatabase, type Database } from './db/database.js';
 import { startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { createJobRunner, type JobRunner } from './jobs/runner.js';
+import type { CaptureDeps } from './services/capture.js';
+import type { RetryPolicy } from './services/capture-runs.js';
 import { createTokenCipher, type TokenCipher } from './lib/token-cipher.js';
 import { spotifyForUser, type SpotifyForUser } from './services/spotify-user.js';
 import { createSpotifyClient, type SpotifyClient, type SpotifyClientOptions } from './spotify/client.js';
@@ -19,6 +23,10 @@ export interface Deps {
   /** Encrypts Spotify tokens at rest (AES-256-GCM, key derived from the session secret). */
   readonly tokenCipher: TokenCipher;
   readonly spotify: SpotifyDeps;
+  /** What snapshot captures need: the database, the clock and Spotify acting for a user. */
+  readonly capture: CaptureDeps;
+  /** pg-boss: scheduled captures. Created here, started by main.ts after the migrations. */
+  readonly jobs: JobRunner;
   /** Releases everything in reverse order of creation; safe to call twice. */
   close(): Promise<void>;
 }
@@ -41,6 +49,8 @@ export interface DepsOverrides {
   spotify?: Partial<Omit<SpotifyClientOptions, 'clock'>> & { redirectUri?: string };
   /** Demo mode: use this fake Spotify (owned by the caller) instead of starting one. */
   fakeSpotify?: FakeSpotify;
+  /** Job runner settings (tests: fast polling, short retries). */
+  jobs?: { pollingIntervalSeconds?: number; retryPolicy?: RetryPolicy };
 }
 
 /** Where the app serves the demo fake's accounts pages to browsers. */
@@ -96,13 +106,29 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     throw error;
   }
   const { redirectUri: redirectOverride, ...clientOverrides } = overrides.spotify ?? {};
-  const client = createSpotifyClient({ ...clientOptions, ...clientOverrides });
+  // One bucket for every request this instance sends to Spotify, whoever it is for.
+  const limiter: RateLimiter = createRateLimiter({ perSecond: config.spotifyRequestsPerSecond, burst: config.spotifyRequestsPerSecond });
+  const client = createSpotifyClient({ ...clientOptions, limiter, ...clientOverrides });
   const spotify: SpotifyDeps = {
     client,
     redirectUri: redirectOverride ?? redirectUri,
     fake,
     forUser: (userId) => spotifyForUser({ db: database.db, client, cipher: tokenCipher, clock }, userId),
   };
+
+  const capture: CaptureDeps = { db: database.db, clock, spotifyFor: async (userId) => spotify.forUser(userId) };
+  const jobs = createJobRunner({
+    database,
+    // PostgreSQL: pg-boss gets its own small pool. Embedded (or a database handed in): our handle.
+    postgresUrl: !overrides.database && config.database.kind === 'postgres' ? config.database.url : undefined,
+    clock,
+    logger,
+    capture,
+    cron: config.snapshotCron,
+    concurrency: config.snapshotConcurrency,
+    retryPolicy: overrides.jobs?.retryPolicy,
+    pollingIntervalSeconds: overrides.jobs?.pollingIntervalSeconds,
+  });
 
   let closed: Promise<void> | undefined;
   return {
@@ -112,9 +138,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     logger,
     tokenCipher,
     spotify,
+    capture,
+    jobs,
     close: () =>
       (closed ??= (async () => {
         try {
+          // Running captures finish (or are handed back to the queue) before the pool goes.
+          await jobs.stop();
           await database.close();
         } finally {
           if (ownsFake) await fake?.stop();

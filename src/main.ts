@@ -31,6 +31,8 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   try {
     const { applied } = await migrateToLatest(deps.database.db);
     if (applied.length) deps.logger.info({ applied }, 'applied database migrations');
+    // Scheduled captures (SNAPSHOT_CRON); stopped by deps.close() in the graceful shutdown.
+    await deps.jobs.start();
     app = await buildApp(deps);
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

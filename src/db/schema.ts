@@ -78,6 +78,23 @@ export interface ImportRunsTable {
   finished_at: Date | null;
 }
 
+/** One row per user: how their snapshot captures are going (migrations/0004_capture_status.sql). */
+export type CaptureState = 'idle' | 'queued' | 'retrying' | 'deferred' | 'failed' | 'needs_reauth';
+export interface CaptureStatusTable {
+  user_id: number;
+  state: Generated<CaptureState>;
+  scheduled_date: string | null;
+  last_success_at: Date | null;
+  last_success_date: string | null;
+  last_result: ColumnType<JsonObject | null, string | null, string | null>;
+  last_error: string | null;
+  last_error_code: string | null;
+  last_error_at: Date | null;
+  attempts: Generated<number>;
+  next_run_at: Date | null;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   users: UsersTable;
   spotify_tokens: SpotifyTokensTable;
@@ -85,6 +102,7 @@ export interface DB {
   snapshots: SnapshotsTable;
   playlists: PlaylistsTable;
   import_runs: ImportRunsTable;
+  capture_status: CaptureStatusTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -29,7 +29,13 @@ export async function findTrack(db: Db, trackId: string): Promise<Track | undefi
   return db.selectFrom('tracks').selectAll().where('track_id', '=', trackId).executeTakeFirst();
 }
 
-/** ON CONFLICT cannot touch one row twice in a statement: the last object for an id wins. */
+/**
+ * ON CONFLICT cannot touch one row twice in a statement: the last object for an id wins.
+ * Rows go in track_id order so concurrent upserts of overlapping sets (two users sharing
+ * favourite tracks, captured at once) lock rows in the same order and cannot deadlock.
+ */
 function dedupeById(tracks: readonly NewTrack[]): NewTrack[] {
-  return [...new Map(tracks.map((t) => [t.track_id, t])).values()];
+  return [...new Map(tracks.map((t) => [t.track_id, t])).values()].sort((a, b) =>
+    a.track_id < b.track_id ? -1 : a.track_id > b.track_id ? 1 : 0,
+  );
 }

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
       spotify: undefined,
       demoMode: true,
       snapshotCron: '0 4 * * *',
+      snapshotConcurrency: 4,
+      spotifyRequestsPerSecond: 10,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.database)).toBe(true);

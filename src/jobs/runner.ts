@@ -1,0 +1,129 @@
+import PgBoss from 'pg-boss';
+import type { Database } from '../db/database.js';
+import type { Clock } from '../lib/clock.js';
+import { toIsoDate } from '../lib/dates.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { CaptureDeps } from '../services/capture.js';
+import type { RetryPolicy } from '../services/capture-runs.js';
+import { bossDbOver } from './boss-db.js';
+import { BOSS_SCHEMA, QUEUES } from './queues.js';
+export { BOSS_SCHEMA, QUEUES } from './queues.js';
+import { enqueueScheduledCaptures, handleCaptureJob, type CaptureJobData } from './snapshot-jobs.js';
+
+export interface JobRunnerOptions {
+  database: Database;
+  /** PostgreSQL: pg-boss gets its own small pool on this URL. Unset (embedded): it shares our handle. */
+  postgresUrl?: string | undefined;
+  clock: Clock;
+  logger: Logger;
+  capture: CaptureDeps;
+  /** 5-field cron (UTC) for the scheduled capture; undefined installs no schedule (tests, CLI). */
+  cron?: string | undefined;
+  /** Captures running at once in this process. */
+  concurrency: number;
+  retryPolicy?: RetryPolicy | undefined;
+  /** How often an idle worker looks for jobs (pg-boss minimum 0.5). */
+  pollingIntervalSeconds?: number | undefined;
+  /** false: only send jobs (the CLI), never run them. */
+  work?: boolean;
+}
+
+export interface JobRunner {
+  readonly boss: PgBoss;
+  start(): Promise<void>;
+  /** Stops fetching, waits for running captures (up to a timeout), closes pg-boss's pool. */
+  stop(): Promise<void>;
+  /** What the schedule does, run now: claim today's users and queue their captures. */
+  runScheduledCaptures(): Promise<{ date: string; userIds: number[] }>;
+  /** Queue one run of the schedule (as a cron tick would), for any instance's worker to take. */
+  triggerSchedule(): Promise<void>;
+}
+
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const { database, logger } = options;
+  // Idle polling only: a worker that found a job fetches the next one at once (see below).
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
+  const boss = new PgBoss({
+    ...(options.postgresUrl
+      ? { connectionString: options.postgresUrl, max: Math.min(4, options.concurrency + 2), application_name: 'music-time-machine-jobs' }
+      : { db: bossDbOver(database.db) }),
+    schema: BOSS_SCHEMA,
+    // Cron ticks are de-duplicated across instances by pg-boss itself.
+    schedule: options.cron !== undefined,
+    supervise: true,
+    migrate: true,
+  });
+  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+
+  const ctx = {
+    db: database.db,
+    boss,
+    clock: options.clock,
+    logger,
+    capture: options.capture,
+    retryPolicy: options.retryPolicy,
+  };
+
+  let started = false;
+  let stopping: Promise<void> | undefined;
+
+  async function runScheduledCaptures() {
+    const date = toIsoDate(options.clock.now());
+    const userIds = await enqueueScheduledCaptures(ctx, date);
+    logger.info({ date, users: userIds.length }, 'queued scheduled snapshot captures');
+    return { date, userIds };
+  }
+
+  return {
+    boss,
+    async start() {
+      if (started) return;
+      started = true;
+      await boss.start();
+      // Jobs left behind by a crash expire after 15 minutes and are retried by pg-boss.
+      await ensureQueue(boss, { name: QUEUES.schedule, policy: 'standard', retryLimit: 2, retryDelay: 60 });
+      // 'short': at most one waiting job per singleton key (user and day), whoever sends it.
+      await ensureQueue(boss, { name: QUEUES.capture, policy: 'short', retryLimit: 2, retryDelay: 60, expireInSeconds: 900 });
+      if (options.cron !== undefined) await boss.schedule(QUEUES.schedule, options.cron, {}, { tz: 'UTC' });
+      if (options.work === false) return;
+      await boss.work(QUEUES.schedule, { pollingIntervalSeconds, batchSize: 1 }, async () => {
+        await runScheduledCaptures();
+      });
+      for (let i = 0; i < options.concurrency; i += 1) {
+        const worker = { id: '' };
+        worker.id = await boss.work<CaptureJobData>(QUEUES.capture, { pollingIntervalSeconds, batchSize: 1 }, async ([job]) => {
+          if (!job) return;
+          await handleCaptureJob(ctx, job.data);
+          // There was work, so there may be more: fetch again at once instead of sleeping out the
+          // polling interval (an empty fetch goes back to polling).
+          if (worker.id) boss.notifyWorker(worker.id);
+        });
+      }
+    },
+    stop() {
+      return (stopping ??= (async () => {
+        if (!started) return;
+        try {
+          await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+        } catch (error) {
+          logger.error({ err: error }, `stopping the job queue failed: ${errorMessage(error)}`);
+        }
+      })());
+    },
+    runScheduledCaptures,
+    async triggerSchedule() {
+      await boss.send(QUEUES.schedule, {});
+    },
+  };
+}
+
+async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
+  // createQueue is idempotent in pg-boss 10 (it checks first), but two instances starting at
+  // the same moment can race on the insert; the loser's error means the queue exists.
+  try {
+    await boss.createQueue(queue.name, queue);
+  } catch (error) {
+    if (!(await boss.getQueue(queue.name))) throw error;
+  }
+}

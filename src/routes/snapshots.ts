@@ -1,0 +1,75 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.js';
+import { captureStatusReport, runCapture, type CaptureRunOutcome } from '../services/capture-runs.js';
+import { currentUserId, requireUser } from './plugins/session.js';
+
+/**
+ * "Take a snapshot now" for the logged-in user, and their capture status.
+ * GET /snapshot shows the status and the button; POST /snapshot (CSRF) captures and shows the
+ * result (JSON for API clients). Settings links here.
+ */
+export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/snapshot', { preHandler: requireUser }, async (request, reply) => renderPage(deps, request, reply, undefined));
+
+    app.post('/snapshot', { preHandler: [requireUser, app.csrfProtection] }, async (request, reply) => {
+      const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
+      if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
+      const status = httpStatus(outcome);
+      if (wantsJson(request)) return reply.code(status).send(outcomeBody(outcome));
+      return renderPage(deps, request, reply.code(status), outcome);
+    });
+  };
+}
+
+async function renderPage(deps: Deps, request: FastifyRequest, reply: FastifyReply, outcome: CaptureRunOutcome | undefined) {
+  const userId = currentUserId(request);
+  const [status] = await captureStatusReport(deps.database.db, { cron: deps.config.snapshotCron, now: deps.clock.now(), userId });
+  return reply.view('snapshot.eta', {
+    title: 'Snapshots · Music Time Machine',
+    status,
+    result: outcome && resultView(outcome),
+    // needs_reauth may have just been set by this capture.
+    needsReauth: outcome?.kind === 'needs_reauth' || (status?.needs_reauth ?? false),
+  });
+}
+
+function resultView(outcome: CaptureRunOutcome): { ok: boolean; message: string } {
+  if (outcome.kind === 'captured') {
+    const { counts, snapshotDate } = outcome.result;
+    if (outcome.result.outcome === 'nothing_to_capture') {
+      return { ok: true, message: `Nothing to capture on ${snapshotDate}: Spotify has no top tracks for your account yet. Listen for a while and try again.` };
+    }
+    return {
+      ok: true,
+      message: `Snapshot of ${snapshotDate} saved: ${counts.short_term} short-term, ${counts.medium_term} medium-term and ${counts.long_term} long-term tracks.`,
+    };
+  }
+  if (outcome.kind === 'needs_reauth') return { ok: false, message: 'Spotify no longer accepts this app\'s access for your account. Log in with Spotify again to resume captures.' };
+  // Our own failures (database, bugs) stay in the logs and `mtm snapshot --status`.
+  const reason = outcome.error.code === INTERNAL_ERROR ? 'something went wrong on our side; it has been logged. Please try again.' : outcome.error.message;
+  return { ok: false, message: `The snapshot was not taken: ${reason}` };
+}
+
+const INTERNAL_ERROR = 'internal_error';
+
+function httpStatus(outcome: CaptureRunOutcome): number {
+  if (outcome.kind === 'captured') return 200;
+  if (outcome.kind === 'needs_reauth') return 401;
+  if (outcome.error.code === 'spotify_rate_limited') return 429;
+  if (outcome.error.code === 'spotify_unavailable') return 503;
+  if (outcome.error.code === INTERNAL_ERROR) return 500;
+  return 502;
+}
+
+function outcomeBody(outcome: CaptureRunOutcome) {
+  if (outcome.kind === 'captured') {
+    return { outcome: outcome.result.outcome, date: outcome.result.snapshotDate, counts: outcome.result.counts };
+  }
+  return { error: { code: outcome.error.code, message: resultView(outcome).message } };
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}

@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
+import { openEmbedded } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { recordCaptureFailure, recordCaptureSuccess, recordNeedsReauth } from '../../src/repositories/capture-status.js';
+import { upsertSpotifyTokens } from '../../src/repositories/spotify-tokens.js';
+import { upsertUser } from '../../src/repositories/users.js';
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('mtm snapshot', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mtm-snapshot-cli-'));
+    env = { NODE_ENV: 'test', DATA_DIR: dir };
+    // An archive with one user in each situation --status must explain.
+    const database = await openEmbedded({ dataDir: dir });
+    try {
+      await migrateToLatest(database.db);
+      const db = database.db;
+      const token = { accessTokenEnc: 'v1.x', refreshTokenEnc: 'v1.y', expiresAt: new Date('2030-01-01T00:00:00Z'), scope: 'user-top-read' };
+      const ok = await upsertUser(db, { spotifyId: 'cli-ok' });
+      await upsertSpotifyTokens(db, { userId: ok.id, ...token });
+      await recordCaptureSuccess(db, ok.id, { at: new Date('2026-09-01T04:00:05Z'), date: '2026-09-01', counts: { short_term: 50, medium_term: 50, long_term: 12 } });
+      const waiting = await upsertUser(db, { spotifyId: 'cli-waiting' });
+      await upsertSpotifyTokens(db, { userId: waiting.id, ...token });
+      await recordCaptureFailure(db, waiting.id, {
+        at: new Date('2026-09-01T04:00:07Z'),
+        code: 'spotify_rate_limited',
+        message: 'Spotify is rate limiting this app (GET /me/top/tracks); try again after 2026-09-01T06:00:07.000Z.',
+        state: 'deferred',
+        nextRunAt: new Date('2026-09-01T06:00:07Z'),
+        attempts: 0,
+      });
+      const revoked = await upsertUser(db, { spotifyId: 'cli-revoked' });
+      await upsertSpotifyTokens(db, { userId: revoked.id, ...token });
+      await recordNeedsReauth(db, revoked.id, { at: new Date('2026-09-01T04:00:09Z'), code: 'spotify_reauth_required', message: 'Please log in with Spotify again.' });
+      const empty = await upsertUser(db, { spotifyId: 'cli-empty' });
+      await upsertSpotifyTokens(db, { userId: empty.id, ...token });
+      await recordCaptureSuccess(db, empty.id, { at: new Date('2026-09-01T04:00:10Z'), date: '2026-09-01', counts: { short_term: 0, medium_term: 0, long_term: 0 } });
+    } finally {
+      await database.close();
+    }
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--status shows last success, last error and next run per user', async () => {
+    const { code, out, err } = await cli(['snapshot', '--status'], env);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const next = out.find((l) => l.includes('next run') && /T04:00:00\.000Z/.test(l));
+    expect(next).toBeDefined();
+    const nextDaily = next!.trim().replace('next run:     ', '');
+    expect(out).toEqual([
+      'schedule: 0 4 * * * (UTC)',
+      'cli-ok  state: idle',
+      '  last success: 2026-09-01 (50/50/12 tracks)',
+      '  last error:   none',
+      `  next run:     ${nextDaily}`,
+      'cli-waiting  state: deferred',
+      '  last success: never',
+      '  last error:   2026-09-01T04:00:07.000Z spotify_rate_limited: Spotify is rate limiting this app (GET /me/top/tracks); try again after 2026-09-01T06:00:07.000Z.',
+      '  next run:     2026-09-01T06:00:07.000Z',
+      'cli-revoked  state: needs_reauth',
+      '  last success: never',
+      '  last error:   2026-09-01T04:00:09.000Z spotify_reauth_required: Please log in with Spotify again.',
+      '  next run:     after the user logs in again',
+      'cli-empty  state: idle',
+      '  last success: 2026-09-01 (nothing to capture)',
+      '  last error:   none',
+      `  next run:     ${nextDaily}`,
+    ]);
+  });
+
+  it('--status --json --user gives one user as JSON', async () => {
+    const { code, out } = await cli(['snapshot', '--status', '--json', '--user', 'cli-waiting'], env);
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toEqual({
+      cron: '0 4 * * *',
+      users: [
+        {
+          user: 'cli-waiting',
+          state: 'deferred',
+          needs_reauth: false,
+          has_token: true,
+          last_success: null,
+          last_error: {
+            at: '2026-09-01T04:00:07.000Z',
+            code: 'spotify_rate_limited',
+            message: 'Spotify is rate limiting this app (GET /me/top/tracks); try again after 2026-09-01T06:00:07.000Z.',
+          },
+          attempts: 0,
+          next_run: '2026-09-01T06:00:07.000Z',
+        },
+      ],
+    });
+  });
+
+  it('refuses bad calls with one readable line and a non-zero exit', async () => {
+    expect(await cli(['snapshot'], env)).toEqual({
+      code: 2,
+      out: [],
+      err: ['mtm snapshot: say which: --user SPOTIFY_ID, --all, or --status. Run `mtm snapshot --help`.'],
+    });
+    expect(await cli(['snapshot', '--all', '--user', 'x'], env)).toMatchObject({ code: 2, err: ['mtm snapshot: --all and --user cannot be combined. Run `mtm snapshot --help`.'] });
+    expect(await cli(['snapshot', '--status', '--user', 'nobody'], env)).toEqual({
+      code: 1,
+      out: [],
+      err: ['mtm snapshot: no user with Spotify id "nobody" (a user appears after their first login)'],
+    });
+    // Demo mode's offline Spotify lives in the app process; the CLI cannot capture for it.
+    const demo = await cli(['snapshot', '--all'], env);
+    expect(demo.code).toBe(2);
+    expect(demo.err[0]).toMatch(/^mtm snapshot: demo mode has no real Spotify: captures run inside the app/);
+    const help = await cli(['snapshot', '--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.out[0]).toMatch(/^mtm snapshot \(--user SPOTIFY_ID \| --all \| --status/);
+  });
+});

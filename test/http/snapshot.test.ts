@@ -1,0 +1,150 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
+import { findCaptureStatus } from '../../src/repositories/capture-status.js';
+import { findUserBySpotifyId } from '../../src/repositories/users.js';
+import { RANGES } from '../factories.js';
+import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
+import { describeEachEngine } from '../support/databases.js';
+
+describeEachEngine('first-login capture and "Take a snapshot now"', ({ database }) => {
+  let now = new Date('2026-08-01T10:00:00Z');
+  const clock = { now: () => new Date(now) };
+  let fake: FakeSpotify;
+  let deps: Deps;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    fake = await startFakeSpotify({
+      clock,
+      users: [
+        { id: 'snap-ana', display_name: 'Ana Snap' },
+        { id: 'snap-new', display_name: 'New Account', topTrackCount: 0 },
+      ],
+    });
+    deps = await createDeps(loadConfig({ NODE_ENV: 'test' }), {
+      database: { ...database(), close: async () => {} },
+      fakeSpotify: fake,
+      clock,
+      spotify: { backoffBaseMs: 1 },
+    });
+    app = await buildApp(deps);
+  });
+  afterAll(async () => {
+    await app.close();
+    await deps.close();
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.faults.clear();
+    fake.clearRequests();
+  });
+
+  function cookieFrom(response: LightMyRequestResponse, previous = ''): string {
+    const set = response.cookies.find((c) => c.name === 'mtm_session');
+    return set ? `mtm_session=${encodeURIComponent(set.value)}` : previous;
+  }
+
+  /** The whole login over HTTP (app -> fake consent -> callback); returns the session cookie. */
+  async function logIn(user: string): Promise<string> {
+    const login = await app.inject({ method: 'GET', url: '/login' });
+    // Browsers see the fake's consent page through the app (demo mode); here we go to the fake itself.
+    const consent = await (await fetch(`${fake.url}/authorize${new URL(login.headers.location as string).search}`)).text();
+    const hidden = Object.fromEntries(
+      [...consent.matchAll(/name="(redirect_uri|state|code_challenge|scope)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replaceAll('&amp;', '&')]),
+    );
+    const approved = await fetch(`${fake.url}/authorize/approve`, { method: 'POST', body: new URLSearchParams({ ...hidden, user }), redirect: 'manual' });
+    const callback = new URL(approved.headers.get('location')!);
+    const done = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie: cookieFrom(login) } });
+    expect(done.statusCode).toBe(302);
+    return cookieFrom(done);
+  }
+
+  async function csrfFrom(cookie: string): Promise<{ token: string; cookie: string; page: string }> {
+    const page = await app.inject({ method: 'GET', url: '/snapshot', headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    return { token, cookie: cookieFrom(page, cookie), page: page.body };
+  }
+
+  it('the first login captures all three ranges at once, so the pages are never empty', async () => {
+    const cookie = await logIn('snap-ana');
+    const user = (await findUserBySpotifyId(database().db, 'snap-ana'))!;
+    for (const range of RANGES) {
+      const ids = fake.topTrackObjects('snap-ana', range, now).map((t) => t.id);
+      expect(await snapshotRows(database().db, user.id, '2026-08-01', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
+    }
+    expect(topTrackCalls(fake)).toEqual(RANGES.map((r) => `snap-ana ${r}`));
+
+    const { page } = await csrfFrom(cookie);
+    expect(page).toContain('2026-08-01: 50 short-term, 50 medium-term, 50 long-term tracks');
+    expect(page).toContain('Take a snapshot now');
+    expect(page).toContain('2026-08-02 04:00 UTC'); // next run: SNAPSHOT_CRON's default, daily 04:00
+
+    // Logging in again (archive not empty) does not capture again.
+    fake.clearRequests();
+    await logIn('snap-ana');
+    expect(topTrackCalls(fake)).toEqual([]);
+  });
+
+  it('"Take a snapshot now" replaces today\'s snapshot with the fresh ranking; needs the CSRF token', async () => {
+    const cookie = await logIn('snap-ana');
+    const user = (await findUserBySpotifyId(database().db, 'snap-ana'))!;
+    const refused = await app.inject({ method: 'POST', url: '/snapshot', headers: { cookie }, payload: {} });
+    expect(refused.statusCode).toBe(403);
+    expect(topTrackCalls(fake)).toEqual([]);
+
+    now = new Date('2026-08-01T18:00:00Z');
+    const csrf = await csrfFrom(cookie);
+    const taken = await app.inject({
+      method: 'POST',
+      url: '/snapshot',
+      headers: { cookie: csrf.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(csrf.token)}`,
+    });
+    expect(taken.statusCode).toBe(200);
+    expect(taken.body).toContain('Snapshot of 2026-08-01 saved: 50 short-term, 50 medium-term and 50 long-term tracks.');
+    const ids = fake.topTrackObjects('snap-ana', 'short_term', now).map((t) => t.id);
+    expect(await snapshotRows(database().db, user.id, '2026-08-01', 'short_term')).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
+
+    // JSON clients get the result as JSON; a Spotify outage is a 503 with the reason, nothing stored.
+    fake.faults.add({ path: '/v1/me/top/tracks', status: 503 });
+    const failed = await app.inject({
+      method: 'POST',
+      url: '/snapshot',
+      headers: { cookie: csrf.cookie, accept: 'application/json', 'x-csrf-token': csrf.token },
+    });
+    expect(failed.statusCode).toBe(503);
+    expect(failed.json()).toEqual({
+      error: {
+        code: 'spotify_unavailable',
+        message: 'The snapshot was not taken: Spotify is not answering (GET /me/top/tracks: HTTP 503 after 4 attempts). Please try again in a few minutes.',
+      },
+    });
+    expect(await findCaptureStatus(database().db, user.id)).toMatchObject({ last_success_date: '2026-08-01', last_error_code: 'spotify_unavailable' });
+    now = new Date('2026-08-01T10:00:00Z');
+  });
+
+  it('an account without top tracks shows "nothing to capture", not an error', async () => {
+    const cookie = await logIn('snap-new');
+    const csrf = await csrfFrom(cookie);
+    expect(csrf.page).toContain('2026-08-01: nothing to capture (Spotify had no top tracks for your account)');
+    const taken = await app.inject({
+      method: 'POST',
+      url: '/snapshot',
+      headers: { cookie: csrf.cookie, accept: 'application/json', 'x-csrf-token': csrf.token },
+    });
+    expect(taken.statusCode).toBe(200);
+    expect(taken.json()).toEqual({ outcome: 'nothing_to_capture', date: '2026-08-01', counts: { short_term: 0, medium_term: 0, long_term: 0 } });
+  });
+
+  it('logged out, the snapshot page and action send you to the login', async () => {
+    expect((await app.inject({ method: 'GET', url: '/snapshot' })).headers.location).toBe('/login');
+    const post = await app.inject({ method: 'POST', url: '/snapshot' });
+    expect(post.statusCode).toBe(302);
+    expect(post.headers.location).toBe('/login');
+  });
+});
