@@ -1,4 +1,4 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -7,6 +7,7 @@ import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index
 import { findSpotifyTokens } from '../../src/repositories/spotify-tokens.js';
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { describeEachEngine } from '../support/databases.js';
+import { cookieFrom } from '../support/cookies.js';
 
 describeEachEngine('login with Spotify (Authorization Code + PKCE) against the fake over HTTP', ({ database }) => {
   let fake: FakeSpotify;
@@ -28,11 +29,6 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     fake.clearRequests();
   });
 
-  /** The session cookie a response set, as a Cookie header value. */
-  function cookieFrom(response: LightMyRequestResponse, previous = ''): string {
-    const set = response.cookies.find((c) => c.name === 'mtm_session');
-    return set ? `mtm_session=${encodeURIComponent(set.value)}` : previous;
-  }
 
   /** /login, then the fake's consent page over real HTTP; returns the callback URL and cookie. */
   async function startLogin(user = 'ana-login') {

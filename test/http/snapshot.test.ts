@@ -1,4 +1,4 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -9,6 +9,7 @@ import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { RANGES } from '../factories.js';
 import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
+import { cookieFrom } from '../support/cookies.js';
 
 describeEachEngine('first-login capture and "Take a snapshot now"', ({ database }) => {
   let now = new Date('2026-08-01T10:00:00Z');
@@ -43,10 +44,6 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     fake.clearRequests();
   });
 
-  function cookieFrom(response: LightMyRequestResponse, previous = ''): string {
-    const set = response.cookies.find((c) => c.name === 'mtm_session');
-    return set ? `mtm_session=${encodeURIComponent(set.value)}` : previous;
-  }
 
   /** The whole login over HTTP (app -> fake consent -> callback); returns the session cookie. */
   async function logIn(user: string): Promise<string> {

@@ -1,6 +1,7 @@
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifySecureSession from '@fastify/secure-session';
+import fp from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../lib/errors.js';
@@ -92,9 +93,8 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
       };
     });
   };
-  // Decorators and hooks apply to the whole app, not only inside this plugin (fastify-plugin's effect).
-  (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
-  return plugin;
+  // fastify-plugin: the decorators and hooks apply to the whole app, not only inside this plugin.
+  return fp(plugin, { name: 'mtm-session' });
 }
 
 /** preHandler for pages and APIs that need a logged-in user: pages go to the login, APIs get 401. */
