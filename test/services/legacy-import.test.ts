@@ -191,6 +191,31 @@ describeEachEngine('legacy import', ({ database }) => {
     expect((await listImportRuns(db(), user.id)).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
   });
 
+  it('the rebuild load (large imports) gives the same rows and puts back every index and foreign key', async () => {
+    const schema = () => sql<{ def: string }>`
+      select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'snapshots'::regclass
+      union all select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'snapshots'::regclass
+      order by 1`.execute(db());
+    const before = (await schema()).rows;
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
+    expect(report).toMatchObject({ snapshotLoad: 'rebuilt-indexes', snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS }, tracks: { imported: 0, alreadyPresent: 68 } });
+    expect((await readArchive(db(), report.userId)).snapshots).toEqual(expectedSnapshots());
+    expect((await schema()).rows).toEqual(before);
+    expect(before.map((r) => r.def)).toEqual(
+      expect.arrayContaining([
+        'FOREIGN KEY (track_id) REFERENCES tracks(track_id)',
+        'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
+        'PRIMARY KEY (user_id, time_range, snapshot_date, track_id)',
+        'CREATE INDEX snapshots_user_date_idx ON public.snapshots USING btree (user_id, snapshot_date)',
+        'CREATE INDEX snapshots_user_track_date_idx ON public.snapshots USING btree (user_id, track_id, snapshot_date)',
+        'CREATE UNIQUE INDEX snapshots_pkey ON public.snapshots USING btree (user_id, time_range, snapshot_date, track_id)',
+      ]),
+    );
+    // A second run, now row by row against the rebuilt indexes, finds everything present.
+    const again = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
+    expect(again.snapshots).toMatchObject({ imported: 0, alreadyPresent: 63 });
+  });
+
   it('--dry-run reports the same figures and writes nothing, not even the owner', async () => {
     const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'dry-bob', clock, dryRun: true });
     expect(report).toMatchObject({ dryRun: true, runId: null, tracks: { rejected: EXPECTED_TRACK_REJECTS }, snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS } });

@@ -9,7 +9,10 @@ import {
   createStagingTables,
   dropStagingTables,
   listSnapshotSetRejects,
+  countStagedSnapshots,
+  estimateSnapshotRows,
   moveStagedSnapshots,
+  moveStagedSnapshotsRebuilding,
   moveStagedTracks,
   REJECTED_TRACK_COLUMNS,
   rejectDuplicateTracks,
@@ -48,7 +51,16 @@ export interface ImportOptions {
    * 'committed'); the CLI's kill tests stop the process there.
    */
   checkpoint?: (name: string) => void;
+  /**
+   * How snapshots land. 'keep': row by row through the live indexes and foreign keys (other
+   * sessions keep reading and writing). 'rebuild': drop, load, recreate (much faster for millions
+   * of rows, but locks the snapshots table until commit). 'auto' (default): rebuild when at least
+   * REBUILD_MIN_ROWS rows come in and the table holds no more rows than that already.
+   */
+  constraints?: 'auto' | 'keep' | 'rebuild';
 }
+
+export const REBUILD_MIN_ROWS = 100_000;
 
 export interface TableReport {
   read: number;
@@ -69,6 +81,10 @@ export interface ImportReport {
   tracks: TableReport & { rawJsonNull: Record<string, number> };
   snapshots: TableReport;
   interruptedRunsClosed: number;
+  /** How snapshots were loaded (see ImportOptions.constraints). */
+  snapshotLoad: 'rebuilt-indexes' | 'row-by-row';
+  /** Where the time went: streaming into staging, the set-based checks, the final move. */
+  phasesMs: { readConvertCopy: number; setChecks: number; move: number };
   ms: number;
 }
 
@@ -115,6 +131,10 @@ async function runImport(
   const rejects = options.rejects;
   const checkpoint = options.checkpoint ?? (() => {});
   await sql`set statement_timeout = 0`.execute(db); // a bulk job, not a web request
+  // Staging lives in temp tables; the default 8 MB of temp buffers would spill them to disk.
+  // (Only takes effect before the session's first temp table, hence here.)
+  await sql`set temp_buffers = '256MB'`.execute(db).catch(() => {});
+  await sql`set maintenance_work_mem = '128MB'`.execute(db);
   if (!(await tryLockImportOwner(db, owner))) {
     throw new ConflictError(`another import for ${owner} is running; wait for it to finish`);
   }
@@ -218,6 +238,7 @@ async function runImport(
     await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, snapshotChunks());
     checkpoint('staged');
     progress('finishing');
+    const stagedAt = clock.now().getTime();
 
     // Keys can only repeat when a time was dropped from a date, or the file lacks the tutorial's key.
     const checkDuplicates = datesWithTime > 0 || !source.snapshotKeyEnforced;
@@ -225,6 +246,7 @@ async function runImport(
     await reportSetRejects(session, source, emit);
     for (const [reason, n] of Object.entries(setRejects)) if (n > 0) snapshotRejected[reason] = n;
     const snapshotsStageMs = clock.now().getTime() - snapshotsStarted;
+    const checkedAt = clock.now().getTime();
 
     // Everything below lands together or not at all.
     await sql`begin`.execute(db);
@@ -233,7 +255,10 @@ async function runImport(
       const t0 = clock.now().getTime();
       const trackMove = await moveStagedTracks(db);
       const t1 = clock.now().getTime();
-      const snapshotMove = await moveStagedSnapshots(db, userId!);
+      const mode = options.constraints ?? 'auto';
+      const incoming = await countStagedSnapshots(db);
+      const rebuild = mode === 'rebuild' || (mode === 'auto' && incoming >= REBUILD_MIN_ROWS && (await estimateSnapshotRows(db)) <= incoming);
+      const snapshotMove = rebuild ? await moveStagedSnapshotsRebuilding(db, userId!) : await moveStagedSnapshots(db, userId!);
       const t2 = clock.now().getTime();
       const report: ImportReport = {
         runId,
@@ -259,6 +284,8 @@ async function runImport(
           ms: snapshotsStageMs + (t2 - t1),
         },
         interruptedRunsClosed,
+        snapshotLoad: rebuild ? 'rebuilt-indexes' : 'row-by-row',
+        phasesMs: { readConvertCopy: stagedAt - started, setChecks: checkedAt - stagedAt, move: t2 - t0 },
         ms: 0,
       };
       report.ms = clock.now().getTime() - started;
@@ -280,7 +307,7 @@ async function runImport(
   } finally {
     await dropStagingTables(db).catch(() => {});
     await unlockImportOwner(db, owner).catch(() => {});
-    await sql`reset statement_timeout`.execute(db).catch(() => {});
+    await sql`reset statement_timeout; reset maintenance_work_mem`.execute(db).catch(() => {});
   }
 }
 
