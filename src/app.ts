@@ -17,7 +17,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Behind Railway's (or any) proxy: trust X-Forwarded-* for protocol and client address.
     trustProxy: deps.config.isProduction,
-    disableRequestLogging: false,
   });
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });

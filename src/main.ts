@@ -46,6 +46,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
       try {
         await app.close();
         await deps.close();
+        deps.logger.info('stopped');
       } finally {
         clearTimeout(force);
         resolveStopped(0);
@@ -53,12 +54,18 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     })());
 
   if (options.handleSignals ?? true) {
+    // `npm start` relays a terminal's signal, so the same SIGTERM/SIGINT can arrive two or three
+    // times: only the first starts the shutdown; repeats must not kill the process mid-way.
     const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return;
       deps.logger.info({ signal }, 'shutting down');
-      void stop();
+      void stop().then(() => {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      });
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   }
 
   const address = app.server.address();

@@ -19,7 +19,7 @@ export interface TestDatabase extends Database {
 export async function openTestDatabase(engine: Engine, options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const migrated = options.migrated ?? true;
   if (engine === 'pglite') {
-    const loadDataDir = migrated ? new Uint8Array(await readFile(inject('pgliteTemplatePath'))) : undefined;
+    const loadDataDir = new Uint8Array(await readFile(inject(migrated ? 'pgliteTemplatePath' : 'pgliteEmptyTemplatePath')));
     const database = await openEmbedded({ dataDir: 'memory://', loadDataDir });
     return { ...database, engine };
   }

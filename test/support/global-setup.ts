@@ -10,6 +10,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A migrated PGlite database dump that each test file starts from. */
     pgliteTemplatePath: string;
+    /** The same before any migration (initdb is the slow part of a new PGlite). */
+    pgliteEmptyTemplatePath: string;
     /** Name of the migrated PostgreSQL template database, when TEST_DATABASE_URL is set. */
     postgresTemplate: string | null;
   }
@@ -25,11 +27,14 @@ export default async function setup(project: TestProject) {
   }
   const dir = await mkdtemp(join(tmpdir(), 'mtm-test-'));
   const embedded = await openEmbedded({ dataDir: 'memory://' });
+  const emptyTemplatePath = join(dir, 'pglite-empty.tar');
+  await writeFile(emptyTemplatePath, await embedded.dump());
   await migrateToLatest(embedded.db);
   const templatePath = join(dir, 'pglite-template.tar');
   await writeFile(templatePath, await embedded.dump());
   await embedded.close();
   project.provide('pgliteTemplatePath', templatePath);
+  project.provide('pgliteEmptyTemplatePath', emptyTemplatePath);
 
   const url = process.env.TEST_DATABASE_URL;
   const postgresTemplate = url ? await createTemplateDatabase(url) : null;

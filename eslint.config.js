@@ -1,0 +1,48 @@
+// ESLint: typescript-eslint's recommended rules, plus the import boundaries of DESIGN.md
+// (lib <- db <- repositories <- services <- routes/jobs/cli; spotify/ imports only lib/).
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+const layer = (target, from, message) => ({ target, from, message });
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'scratch/**', 'coverage/**', 'public/vendor/**'] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    // Resolves './x.js' to the './x.ts' source, so the boundary rule sees real files.
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            layer('./src/lib', ['./src/db', './src/repositories', './src/services', './src/spotify', './src/fake-spotify', './src/routes', './src/jobs', './src/cli', './src/app.ts', './src/deps.ts', './src/config.ts'], 'lib/ is the leaf layer: it imports nothing of the app.'),
+            layer('./src/db', './src/repositories', 'db/ must not import repositories/.'),
+            layer('./src/db', './src/services', 'db/ must not import services/.'),
+            layer('./src/db', './src/routes', 'db/ must not import routes/.'),
+            layer('./src/repositories', './src/services', 'repositories/ must not import services/.'),
+            layer('./src/repositories', './src/routes', 'repositories/ must not import routes/.'),
+            layer('./src/repositories', './src/jobs', 'repositories/ must not import jobs/.'),
+            layer('./src/repositories', './src/cli', 'repositories/ must not import cli/.'),
+            layer('./src/services', './src/routes', 'services/ have no HTTP: they must not import routes/.'),
+            layer('./src/services', './src/cli', 'services/ must not import cli/.'),
+            layer('./src/services', './src/jobs', 'services/ must not import jobs/.'),
+            layer('./src/spotify', './src/db', 'spotify/ imports only lib/.'),
+            layer('./src/spotify', './src/repositories', 'spotify/ imports only lib/.'),
+            layer('./src/spotify', './src/services', 'spotify/ imports only lib/.'),
+            layer('./src/spotify', './src/routes', 'spotify/ imports only lib/.'),
+            layer('./src/routes', './src/cli', 'routes/ must not import cli/.'),
+            layer('./src/jobs', './src/routes', 'jobs/ must not import routes/.'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**', 'bench/**'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

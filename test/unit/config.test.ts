@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { checkRedirectUri, DEVELOPMENT_SESSION_SECRET, loadConfig, type Env } from '../../src/config.js';
+import { ConfigError } from '../../src/lib/errors.js';
+
+const SECRET = 'x'.repeat(40);
+const SPOTIFY = {
+  SPOTIFY_CLIENT_ID: 'abc123',
+  SPOTIFY_CLIENT_SECRET: 'shh',
+  SPOTIFY_REDIRECT_URI: 'https://mtm.example.com/callback',
+};
+
+function problems(env: Env): Record<string, string> {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return Object.fromEntries((error as ConfigError).problems.map((p) => [p.variable, p.message]));
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs with nothing configured: embedded database in ./data, demo mode, development secret', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      nodeEnv: 'development',
+      isProduction: false,
+      host: '127.0.0.1',
+      port: 3000,
+      appUrl: 'http://127.0.0.1:3000',
+      logLevel: 'info',
+      database: { kind: 'embedded', dataDir: './data' },
+      sessionSecret: DEVELOPMENT_SESSION_SECRET,
+      spotify: undefined,
+      demoMode: true,
+      snapshotCron: '0 4 * * *',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.database)).toBe(true);
+  });
+
+  it('reads DATABASE_URL with pool bounds', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/mtm', DB_POOL_MIN: '1', DB_POOL_MAX: '5' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/mtm', poolMin: 1, poolMax: 5, statementTimeoutMs: 30000 });
+  });
+
+  it("accepts the tutorial's DB_* variables and escapes them into a URL", () => {
+    const config = loadConfig({ DB_HOST: 'db.internal', DB_PORT: '6543', DB_NAME: 'music', DB_USER: 'me', DB_PASSWORD: 'p@ss/word' });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://me:p%40ss%2Fword@db.internal:6543/music',
+      poolMin: 2,
+      poolMax: 10,
+      statementTimeoutMs: 30000,
+    });
+  });
+
+  it("accepts the tutorial's secret and Spotipy names", () => {
+    const config = loadConfig({
+      FLASK_SECRET_KEY: SECRET,
+      SPOTIPY_CLIENT_ID: 'id1',
+      SPOTIPY_CLIENT_SECRET: 'sec1',
+      SPOTIPY_REDIRECT_URI: 'http://127.0.0.1:8888/callback',
+    });
+    expect(config.sessionSecret).toBe(SECRET);
+    expect(config.spotify).toEqual({ clientId: 'id1', clientSecret: 'sec1', redirectUri: 'http://127.0.0.1:8888/callback' });
+    expect(config.demoMode).toBe(false);
+    expect(loadConfig({ SECRET_KEY: SECRET }).sessionSecret).toBe(SECRET);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(
+      problems({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        DB_POOL_MIN: '20',
+        NODE_ENV: 'staging',
+        APP_URL: 'ftp://x',
+        SNAPSHOT_CRON: 'daily',
+      }),
+    ).toEqual({
+      NODE_ENV: '"staging" is not one of development, production, test.',
+      PORT: '"eighty" is not a whole number from 0 to 65535.',
+      APP_URL: '"ftp://x" is not an http(s) URL such as https://mtm.example.com (your deploy\'s public URL).',
+      DB_POOL_MIN: '20 is larger than DB_POOL_MAX (10).',
+      DATABASE_URL:
+        'is not a PostgreSQL URL. Expected postgres://USER:PASSWORD@HOST:PORT/DBNAME (Railway: the Postgres service\'s "DATABASE_URL" variable reference).',
+      SNAPSHOT_CRON: '"daily" is not a 5-field cron expression such as "0 4 * * *" (daily at 04:00 UTC).',
+    });
+  });
+
+  it('the error message lists each variable on its own line', () => {
+    expect(() => loadConfig({ PORT: '-1', DB_HOST: 'h' })).toThrow(
+      'Configuration is not valid:\n' +
+        '  - PORT: "-1" is not a whole number from 0 to 65535.\n' +
+        '  - DB_NAME: is required with DB_HOST: the database name, e.g. music_time_machine.\n' +
+        '  - DB_USER: is required with DB_HOST: the database role, e.g. postgres.',
+    );
+  });
+
+  describe('in production', () => {
+    const base = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/d', ...SPOTIFY };
+
+    it('requires a session secret', () => {
+      expect(problems(base)).toEqual({
+        SESSION_SECRET:
+          'is required in production (it signs sessions and encrypts Spotify tokens). Generate one with `npx mtm secret` (or `openssl rand -base64 48`) and set it as SESSION_SECRET.',
+      });
+    });
+
+    it('refuses a short secret under whichever alias it came', () => {
+      expect(Object.keys(problems({ ...base, FLASK_SECRET_KEY: 'short-secret' }))).toEqual(['FLASK_SECRET_KEY']);
+      expect(problems({ ...base, SESSION_SECRET: 'a'.repeat(31) }).SESSION_SECRET).toMatch(/^is shorter than 32 bytes\./);
+    });
+
+    it('refuses well-known development secrets even when long enough', () => {
+      expect(problems({ ...base, SESSION_SECRET: DEVELOPMENT_SESSION_SECRET }).SESSION_SECRET).toMatch(/^is a well-known development value/);
+      expect(problems({ ...base, SESSION_SECRET: 'replace-me-with-a-long-random-string-of-at-least-32-bytes' }).SESSION_SECRET).toMatch(
+        /^is a well-known development value/,
+      );
+    });
+
+    it('needs a Spotify app unless demo mode is asked for explicitly', () => {
+      const { SPOTIFY_CLIENT_ID: _, SPOTIFY_CLIENT_SECRET: __, SPOTIFY_REDIRECT_URI: ___, ...noSpotify } = base;
+      expect(Object.keys(problems({ ...noSpotify, SESSION_SECRET: SECRET }))).toEqual(['SPOTIFY_CLIENT_ID']);
+      const demo = loadConfig({ ...noSpotify, SESSION_SECRET: SECRET, DEMO_MODE: 'true' });
+      expect(demo.demoMode).toBe(true);
+      expect(demo.host).toBe('0.0.0.0');
+    });
+
+    it('starts with a strong secret', () => {
+      const config = loadConfig({ ...base, SESSION_SECRET: SECRET, APP_URL: 'https://mtm.example.com/' });
+      expect(config).toMatchObject({ isProduction: true, demoMode: false, appUrl: 'https://mtm.example.com', host: '0.0.0.0' });
+    });
+  });
+
+  it('refuses a half-configured Spotify app, naming what is missing', () => {
+    expect(Object.keys(problems({ SPOTIFY_CLIENT_ID: 'x' }))).toEqual(['SPOTIFY_REDIRECT_URI']);
+    expect(Object.keys(problems({ SPOTIFY_REDIRECT_URI: 'https://a.example/callback' }))).toEqual(['SPOTIFY_CLIENT_ID']);
+    expect(Object.keys(problems({ SPOTIPY_CLIENT_SECRET: 'x' }))).toEqual(['SPOTIPY_CLIENT_SECRET']);
+  });
+});
+
+describe('checkRedirectUri (Spotify rules since 2025)', () => {
+  it('accepts HTTPS and loopback IP literals with a port', () => {
+    expect(checkRedirectUri('https://mtm.up.railway.app/callback')).toBeUndefined();
+    expect(checkRedirectUri('http://127.0.0.1:3000/callback')).toBeUndefined();
+    expect(checkRedirectUri('http://[::1]:3000/callback')).toBeUndefined();
+  });
+
+  it('refuses localhost and says what to use instead', () => {
+    expect(checkRedirectUri('http://localhost:8888/callback')).toBe(
+      '"http://localhost:8888/callback" uses localhost, which Spotify no longer accepts for redirect URIs. ' +
+        'Use the loopback IP instead: http://127.0.0.1:8888/callback (and register that in your Spotify app).',
+    );
+  });
+
+  it('refuses plain HTTP to other hosts, a loopback without a port, and non-URLs', () => {
+    expect(checkRedirectUri('http://mtm.example.com/callback')).toMatch(/must be HTTPS/);
+    expect(checkRedirectUri('http://127.0.0.1/callback')).toBe('"http://127.0.0.1/callback" needs an explicit port, e.g. http://127.0.0.1:3000/callback.');
+    expect(checkRedirectUri('callback')).toMatch(/is not a URL/);
+  });
+});
