@@ -6,7 +6,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Deps } from './deps.js';
 import { AppError } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { authRoutes } from './routes/auth.js';
+import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
+import { sessionPlugin } from './routes/plugins/session.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -32,7 +35,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     renderError(new AppError('not_found', 404, `Nothing here at ${request.url}.`), request, reply),
   );
 
+  await app.register(sessionPlugin(deps));
   await app.register(healthRoutes(deps));
+  await app.register(authRoutes(deps));
+  await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   return app;
 }

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { dbCommand } from './cli/db.js';
 import { exportSqliteCommand } from './cli/export-sqlite.js';
+import { fakeSpotifyCommand } from './cli/fake-spotify.js';
 import { importSqliteCommand } from './cli/import-sqlite.js';
 import { verifyCommand } from './cli/verify.js';
 import { secretCommand } from './cli/secret.js';
@@ -9,7 +10,15 @@ import { UsageError, type CliIo, type Command } from './cli/command.js';
 import { AppError, errorMessage } from './lib/errors.js';
 
 /** Every `mtm` command, in the order `mtm --help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand, dbCommand, secretCommand, importSqliteCommand, verifyCommand, exportSqliteCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  dbCommand,
+  secretCommand,
+  fakeSpotifyCommand,
+  importSqliteCommand,
+  verifyCommand,
+  exportSqliteCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

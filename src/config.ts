@@ -35,6 +35,10 @@ export interface SpotifyAppConfig {
   readonly clientId: string;
   readonly clientSecret: string | undefined;
   readonly redirectUri: string;
+  /** Accounts service base URL (default https://accounts.spotify.com; `mtm fake-spotify` for staging). */
+  readonly accountsUrl?: string;
+  /** Web API base URL (default https://api.spotify.com/v1). */
+  readonly apiUrl?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -231,6 +235,8 @@ function readSpotify(env: Env, problem: Problem): SpotifyAppConfig | undefined {
   const clientId = pick(env, ['SPOTIFY_CLIENT_ID', 'SPOTIPY_CLIENT_ID']);
   const clientSecret = pick(env, ['SPOTIFY_CLIENT_SECRET', 'SPOTIPY_CLIENT_SECRET']);
   const redirectUri = pick(env, ['SPOTIFY_REDIRECT_URI', 'SPOTIPY_REDIRECT_URI']);
+  const accountsUrl = readBaseUrl(env, 'SPOTIFY_ACCOUNTS_URL', problem);
+  const apiUrl = readBaseUrl(env, 'SPOTIFY_API_URL', problem);
   if (!clientId && !redirectUri) {
     if (clientSecret) problem(clientSecret.name, 'is set but SPOTIFY_CLIENT_ID is not; set both (or neither, for demo mode).');
     return undefined;
@@ -252,7 +258,27 @@ function readSpotify(env: Env, problem: Problem): SpotifyAppConfig | undefined {
     problem(redirectUri.name, redirectProblem);
     return undefined;
   }
-  return { clientId: clientId.value, clientSecret: clientSecret?.value, redirectUri: redirectUri.value };
+  return {
+    clientId: clientId.value,
+    clientSecret: clientSecret?.value,
+    redirectUri: redirectUri.value,
+    ...(accountsUrl ? { accountsUrl } : {}),
+    ...(apiUrl ? { apiUrl } : {}),
+  };
+}
+
+/** An optional http(s) base URL (no trailing slash), e.g. pointing the app at `mtm fake-spotify`. */
+function readBaseUrl(env: Env, name: string, problem: Problem): string | undefined {
+  const raw = pick(env, [name])?.value;
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    problem(name, `"${raw}" is not an http(s) URL. Leave it unset to use Spotify itself.`);
+    return undefined;
+  }
 }
 
 /**

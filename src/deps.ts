@@ -1,7 +1,11 @@
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { createTokenCipher, type TokenCipher } from './lib/token-cipher.js';
+import { spotifyForUser, type SpotifyForUser } from './services/spotify-user.js';
+import { createSpotifyClient, type SpotifyClient, type SpotifyClientOptions } from './spotify/client.js';
 
 /**
  * The one composition root: everything the app, the jobs and the CLI need, built once from the
@@ -12,25 +16,109 @@ export interface Deps {
   readonly database: Database;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Encrypts Spotify tokens at rest (AES-256-GCM, key derived from the session secret). */
+  readonly tokenCipher: TokenCipher;
+  readonly spotify: SpotifyDeps;
   /** Releases everything in reverse order of creation; safe to call twice. */
   close(): Promise<void>;
+}
+
+export interface SpotifyDeps {
+  readonly client: SpotifyClient;
+  /** The callback URL sent to Spotify's /authorize and /api/token. */
+  readonly redirectUri: string;
+  /** Demo mode only: the in-process fake Spotify that `client` talks to. */
+  readonly fake: FakeSpotify | undefined;
+  /** Spotify calls on behalf of one stored user (tokens loaded, refreshed and rotated). */
+  forUser(userId: number): SpotifyForUser;
 }
 
 export interface DepsOverrides {
   database?: Database;
   clock?: Clock;
   logger?: Logger;
+  /** Client settings to override (tests: the fake's URLs, a limiter, short timeouts). */
+  spotify?: Partial<Omit<SpotifyClientOptions, 'clock'>> & { redirectUri?: string };
+  /** Demo mode: use this fake Spotify (owned by the caller) instead of starting one. */
+  fakeSpotify?: FakeSpotify;
 }
+
+/** Where the app serves the demo fake's accounts pages to browsers. */
+export const DEMO_SPOTIFY_PREFIX = '/demo-spotify';
+
+/** A 429 asking us to wait longer than this fails the call (callers reschedule) instead of blocking. */
+export const MAX_IN_PROCESS_WAIT_SECONDS = 30;
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
   const database = overrides.database ?? (await openDatabase(config.database, logger));
+  const tokenCipher = createTokenCipher(config.sessionSecret);
+
+  let fake: FakeSpotify | undefined;
+  let ownsFake = false;
+  let clientOptions: SpotifyClientOptions;
+  let redirectUri: string;
+  try {
+    if (config.spotify) {
+      clientOptions = {
+        accountsUrl: config.spotify.accountsUrl ?? 'https://accounts.spotify.com',
+        apiUrl: config.spotify.apiUrl ?? 'https://api.spotify.com/v1',
+        clientId: config.spotify.clientId,
+        clientSecret: config.spotify.clientSecret,
+        fetch: globalThis.fetch,
+        clock,
+        maxInProcessWaitSeconds: MAX_IN_PROCESS_WAIT_SECONDS,
+      };
+      redirectUri = config.spotify.redirectUri;
+    } else {
+      // Demo mode: an offline Spotify on a loopback port, in this process.
+      fake = overrides.fakeSpotify;
+      if (!fake) {
+        fake = await startFakeSpotify({ clock });
+        ownsFake = true;
+      }
+      clientOptions = {
+        accountsUrl: fake.accountsUrl,
+        // Browsers reach the fake's consent page through the app (routes/demo-spotify.ts), so
+        // the demo also works when the app is not on this machine's loopback (DEMO_MODE=true deploys).
+        browserAccountsUrl: `${config.appUrl}${DEMO_SPOTIFY_PREFIX}`,
+        apiUrl: fake.apiUrl,
+        clientId: fake.clientId,
+        fetch: globalThis.fetch,
+        clock,
+        maxInProcessWaitSeconds: MAX_IN_PROCESS_WAIT_SECONDS,
+      };
+      redirectUri = `${config.appUrl}/callback`;
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const { redirectUri: redirectOverride, ...clientOverrides } = overrides.spotify ?? {};
+  const client = createSpotifyClient({ ...clientOptions, ...clientOverrides });
+  const spotify: SpotifyDeps = {
+    client,
+    redirectUri: redirectOverride ?? redirectUri,
+    fake,
+    forUser: (userId) => spotifyForUser({ db: database.db, client, cipher: tokenCipher, clock }, userId),
+  };
+
   let closed: Promise<void> | undefined;
   return {
     config,
     database,
-    clock: overrides.clock ?? systemClock,
+    clock,
     logger,
-    close: () => (closed ??= database.close()),
+    tokenCipher,
+    spotify,
+    close: () =>
+      (closed ??= (async () => {
+        try {
+          await database.close();
+        } finally {
+          if (ownsFake) await fake?.stop();
+        }
+      })()),
   };
 }

@@ -4,7 +4,9 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createDeps, type Deps } from './deps.js';
+import { toIsoDate } from './lib/dates.js';
 import { environmentWithFile } from './lib/env-file.js';
+import { seedDemoHistory } from './services/demo-seed.js';
 import { AppError, errorMessage } from './lib/errors.js';
 
 /** How long a shutdown may take before in-flight requests are cut off. */
@@ -18,6 +20,8 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Resolves with the process exit code once the server has stopped. */
   stopped: Promise<number>;
+  /** Demo mode: resolves when the demo listeners' history is written (at once otherwise). */
+  demoSeeded: Promise<void>;
 }
 
 /** config -> deps -> migrate -> app -> listen, with graceful shutdown on SIGTERM/SIGINT. */
@@ -34,6 +38,8 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     throw error;
   }
 
+  const demoSeed = startDemoSeed(deps);
+
   let resolveStopped!: (code: number) => void;
   const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
   let stopping: Promise<void> | undefined;
@@ -44,6 +50,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
         app.server.closeAllConnections();
       }, SHUTDOWN_GRACE_MS);
       try {
+        await demoSeed.stop();
         await app.close();
         await deps.close();
         deps.logger.info('stopped');
@@ -73,7 +80,30 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   deps.logger.info({ url, database: deps.database.kind, location: deps.database.location }, 'Music Time Machine is listening');
   if (!config.isProduction && config.logLevel !== 'silent') process.stderr.write(`\nMusic Time Machine is running at ${url}\n\n`);
-  return { app, deps, url, stop, stopped };
+  return { app, deps, url, stop, stopped, demoSeeded: demoSeed.done };
+}
+
+/** Demo mode: a year of daily history for the demo listeners, written in the background. */
+function startDemoSeed(deps: Deps): { done: Promise<void>; stop(): Promise<void> } {
+  const fake = deps.spotify.fake;
+  if (!fake) return { done: Promise.resolve(), stop: async () => {} };
+  const abort = new AbortController();
+  const started = Date.now();
+  const done = seedDemoHistory(
+    deps.database.db,
+    { listeners: fake.users(), topTracks: fake.topTrackObjects },
+    { today: toIsoDate(deps.clock.now()), days: 365, signal: abort.signal },
+  ).then(
+    (result) => deps.logger.info({ ...result, ms: Date.now() - started }, 'demo history ready'),
+    (error: unknown) => deps.logger.error({ err: error }, 'demo history could not be written'),
+  );
+  return {
+    done,
+    stop: async () => {
+      abort.abort();
+      await done;
+    },
+  };
 }
 
 /** Prints a start-up failure as one readable message (no stack for expected problems). */

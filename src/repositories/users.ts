@@ -39,3 +39,17 @@ export async function getUser(db: Db, userId: number): Promise<User> {
   if (!user) throw new NotFoundError(`No user with id ${userId}.`);
   return user;
 }
+
+/** A successful Spotify login: remember when, and clear any "log in again" flag. */
+export async function recordLogin(db: Db, userId: number, at: Date): Promise<void> {
+  await db.updateTable('users').set({ last_login_at: at, needs_reauth: false }).where('id', '=', userId).execute();
+}
+
+/** Spotify refused the user's refresh token: captures stop until they log in again. */
+export async function markNeedsReauth(db: Db, userId: number): Promise<void> {
+  await db.updateTable('users').set({ needs_reauth: true }).where('id', '=', userId).execute();
+}
+
+export async function findUser(db: Db, userId: number): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+}

@@ -1,0 +1,167 @@
+import { hashSeed, intBetween, pick, seededRandom, spotifyId } from './random.js';
+
+/**
+ * A deterministic catalogue of a few thousand tracks with the shape of 2026 Spotify track
+ * objects: artists, albums with release dates of year, month or day precision, explicit flags,
+ * ISRCs; no `popularity` (removed for development-mode apps) and a null `preview_url`.
+ */
+
+export interface CatalogueArtist {
+  id: string;
+  name: string;
+}
+
+export interface CatalogueAlbum {
+  id: string;
+  name: string;
+  albumType: 'album' | 'single' | 'compilation';
+  releaseDate: string;
+  releaseDatePrecision: 'year' | 'month' | 'day';
+  artist: CatalogueArtist;
+  trackIds: string[];
+}
+
+export interface CatalogueTrack {
+  id: string;
+  name: string;
+  durationMs: number;
+  explicit: boolean;
+  isrc: string;
+  trackNumber: number;
+  artists: CatalogueArtist[];
+  album: CatalogueAlbum;
+}
+
+export interface Catalogue {
+  artists: CatalogueArtist[];
+  albums: CatalogueAlbum[];
+  tracks: CatalogueTrack[];
+  byId: Map<string, CatalogueTrack>;
+}
+
+const FIRST = ['Luna', 'Ada', 'Milo', 'Nora', 'Felix', 'Iris', 'Otis', 'Maya', 'Jonas', 'Lea', 'Theo', 'Zara', 'Elio', 'Nina', 'Hugo', 'Rosa', 'Kai', 'Vera', 'Omar', 'Saoirse', 'Tomas', 'Yuki', 'Amara', 'Lars', 'Inès', 'Mateo', 'Freya', 'Idris', 'Lucía', 'Björn'];
+const LAST = ['Vale', 'Okafor', 'Lindqvist', 'Moreau', 'Castillo', 'Nakamura', 'Brennan', 'Kowalski', 'Adeyemi', 'Haddad', 'Rossi', 'Fischer', 'Santos', 'Novak', 'Quinn', 'Ferreira', 'Sato', 'Dubois', 'Mensah', 'Park'];
+const BAND_A = ['Velvet', 'Paper', 'Neon', 'Quiet', 'Golden', 'Electric', 'Hollow', 'Silver', 'Midnight', 'Glass', 'Wild', 'Static', 'Northern', 'Crystal', 'Burning', 'Lonely', 'Cosmic', 'Marble', 'Copper', 'Violet'];
+const BAND_B = ['Harbours', 'Foxes', 'Satellites', 'Gardens', 'Tides', 'Machines', 'Lanterns', 'Rivers', 'Parade', 'Echoes', 'Wolves', 'Pilots', 'Orchards', 'Signals', 'Strangers', 'Comets', 'Daydreams', 'Arcade', 'Choir', 'Motel'];
+const WORDS = ['Summer', 'Rain', 'Heart', 'Fire', 'Lights', 'Night', 'Dance', 'Ocean', 'Gold', 'Dream', 'Stars', 'Road', 'Home', 'Ghost', 'Sugar', 'Wave', 'Honey', 'City', 'Shadow', 'Mirror', 'Paradise', 'Thunder', 'Velvet', 'Morning', 'Echo', 'Rose', 'Storm', 'Moon', 'Fever', 'Tokyo', 'Berlin', 'Lagos', 'Lisbon', 'Highway', 'Satellite', 'Silence', 'Window', 'Polaroid', 'Cherry', 'Winter'];
+const PATTERNS = [
+  (a: string, b: string) => `${a} ${b}`,
+  (a: string) => `${a}`,
+  (a: string, b: string) => `${a} in the ${b}`,
+  (a: string, b: string) => `${a} & ${b}`,
+  (a: string) => `Lost in ${a}`,
+  (a: string, b: string) => `${a} (${b} Version)`,
+  (a: string) => `${a} Again`,
+  (a: string, b: string) => `Another ${a}, Another ${b}`,
+  (a: string) => `${a} - Remastered 2011`,
+  (a: string) => `Call Me ${a}`,
+];
+const COUNTRIES = ['US', 'GB', 'SE', 'DE', 'FR', 'NG', 'JP', 'BR', 'KR', 'NL'];
+
+/** Default size: ~500 artists, about 3,000 tracks. */
+export function buildCatalogue(options: { seed?: string; artists?: number } = {}): Catalogue {
+  const rand = seededRandom(hashSeed(options.seed ?? 'music-time-machine-catalogue'));
+  const artistCount = options.artists ?? 500;
+  const artists: CatalogueArtist[] = [];
+  const usedNames = new Set<string>();
+  while (artists.length < artistCount) {
+    const name =
+      rand() < 0.5 ? `${pick(rand, FIRST)} ${pick(rand, LAST)}` : rand() < 0.6 ? `The ${pick(rand, BAND_A)} ${pick(rand, BAND_B)}` : `${pick(rand, BAND_A)} ${pick(rand, BAND_B)}`;
+    if (usedNames.has(name)) continue;
+    usedNames.add(name);
+    artists.push({ id: spotifyId(rand), name });
+  }
+
+  const albums: CatalogueAlbum[] = [];
+  const tracks: CatalogueTrack[] = [];
+  let isrcSerial = 0;
+  for (const artist of artists) {
+    const albumCount = intBetween(rand, 1, 3);
+    for (let a = 0; a < albumCount; a++) {
+      const albumType = rand() < 0.6 ? 'album' : rand() < 0.85 ? 'single' : 'compilation';
+      const year = intBetween(rand, 1965, 2026);
+      const month = intBetween(rand, 1, 12);
+      const day = intBetween(rand, 1, 28);
+      // Older releases often carry only a year (or year-month), as on Spotify.
+      const precision: CatalogueAlbum['releaseDatePrecision'] = year < 1990 && rand() < 0.6 ? 'year' : rand() < 0.1 ? 'month' : 'day';
+      const releaseDate =
+        precision === 'year' ? `${year}` : precision === 'month' ? `${year}-${pad(month)}` : `${year}-${pad(month)}-${pad(day)}`;
+      const album: CatalogueAlbum = {
+        id: spotifyId(rand),
+        name: PATTERNS[intBetween(rand, 0, 3)]!(pick(rand, WORDS), pick(rand, WORDS)),
+        albumType,
+        releaseDate,
+        releaseDatePrecision: precision,
+        artist,
+        trackIds: [],
+      };
+      albums.push(album);
+      const trackCount = albumType === 'single' ? intBetween(rand, 1, 3) : intBetween(rand, 2, 4);
+      for (let t = 0; t < trackCount; t++) {
+        const featuring = rand() < 0.12 ? [pick(rand, artists)].filter((other) => other.id !== artist.id) : [];
+        isrcSerial += 1;
+        const track: CatalogueTrack = {
+          id: spotifyId(rand),
+          name: pick(rand, PATTERNS)(pick(rand, WORDS), pick(rand, WORDS)),
+          durationMs: intBetween(rand, 95_000, 420_000),
+          explicit: rand() < 0.18,
+          isrc: `${pick(rand, COUNTRIES)}${String.fromCharCode(65 + intBetween(rand, 0, 25))}${String.fromCharCode(65 + intBetween(rand, 0, 25))}${intBetween(rand, 1, 9)}${String(year % 100).padStart(2, '0')}${String(isrcSerial % 100000).padStart(5, '0')}`,
+          trackNumber: t + 1,
+          artists: [artist, ...featuring],
+          album,
+        };
+        album.trackIds.push(track.id);
+        tracks.push(track);
+      }
+    }
+  }
+  return { artists, albums, tracks, byId: new Map(tracks.map((t) => [t.id, t])) };
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** The Web API's TrackObject for a catalogue track, as Spotify sends it in 2026. */
+export function trackObject(track: CatalogueTrack, apiBase: string): Record<string, unknown> {
+  const artist = (a: CatalogueArtist) => ({
+    external_urls: { spotify: `https://open.spotify.com/artist/${a.id}` },
+    href: `${apiBase}/artists/${a.id}`,
+    id: a.id,
+    name: a.name,
+    type: 'artist',
+    uri: `spotify:artist:${a.id}`,
+  });
+  const album = track.album;
+  return {
+    album: {
+      album_type: album.albumType,
+      total_tracks: album.trackIds.length,
+      external_urls: { spotify: `https://open.spotify.com/album/${album.id}` },
+      href: `${apiBase}/albums/${album.id}`,
+      id: album.id,
+      images: [640, 300, 64].map((size) => ({ url: `https://i.scdn.co/image/fake-${album.id}-${size}`, height: size, width: size })),
+      name: album.name,
+      release_date: album.releaseDate,
+      release_date_precision: album.releaseDatePrecision,
+      type: 'album',
+      uri: `spotify:album:${album.id}`,
+      artists: [artist(album.artist)],
+    },
+    artists: track.artists.map(artist),
+    disc_number: 1,
+    duration_ms: track.durationMs,
+    explicit: track.explicit,
+    external_ids: { isrc: track.isrc },
+    external_urls: { spotify: `https://open.spotify.com/track/${track.id}` },
+    href: `${apiBase}/tracks/${track.id}`,
+    id: track.id,
+    is_local: false,
+    is_playable: true,
+    name: track.name,
+    preview_url: null,
+    track_number: track.trackNumber,
+    type: 'track',
+    uri: `spotify:track:${track.id}`,
+  };
+}

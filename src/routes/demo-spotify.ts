@@ -1,0 +1,37 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { DEMO_SPOTIFY_PREFIX, type Deps } from '../deps.js';
+
+/**
+ * Demo mode only: the fake Spotify's consent pages, served to browsers through the app. The fake
+ * listens on this machine's loopback, which a browser elsewhere (a DEMO_MODE=true deploy) cannot
+ * reach; token and API calls still go to the fake directly from the server.
+ * Not CSRF-protected on purpose: this stands in for Spotify's own consent form, and the login's
+ * `state` (checked on /callback) is what protects the app.
+ */
+export function demoSpotifyRoutes(deps: Deps): FastifyPluginAsync {
+  return async (app) => {
+    const fake = deps.spotify.fake;
+    if (!fake) return;
+
+    app.get(`${DEMO_SPOTIFY_PREFIX}/authorize`, async (request, reply) => {
+      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+      const answer = await fetch(`${fake.accountsUrl}/authorize${query}`, { redirect: 'manual' });
+      return relay(answer, reply);
+    });
+
+    app.post(`${DEMO_SPOTIFY_PREFIX}/authorize/approve`, async (request, reply) => {
+      const form = new URLSearchParams(request.body as Record<string, string>);
+      const answer = await fetch(`${fake.accountsUrl}/authorize/approve`, { method: 'POST', body: form, redirect: 'manual' });
+      return relay(answer, reply);
+    });
+  };
+}
+
+async function relay(answer: Response, reply: FastifyReply) {
+  const location = answer.headers.get('location');
+  if (location) return reply.redirect(location, answer.status);
+  return reply
+    .code(answer.status)
+    .type(answer.headers.get('content-type') ?? 'text/html; charset=utf-8')
+    .send(await answer.text());
+}
