@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
+import { settingsImportRoutes } from './routes/settings-import.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
@@ -40,6 +41,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(authRoutes(deps));
   await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
+  await app.register(settingsImportRoutes(deps));
   return app;
 }
 
