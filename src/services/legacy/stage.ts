@@ -11,8 +11,23 @@ import {
   STAGED_TRACK_COLUMNS,
 } from '../../repositories/legacy-staging.js';
 import type { RejectEntry, RejectSink } from './rejects.js';
-import { convertSnapshot, convertTrack, originalValue, SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
+import { convertSnapshot, convertTrack, MAX_RANK, MIN_RANK, parseSnapshotDate, TIME_RANGES, originalValue, SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
 import type { LegacySource } from './source.js';
+
+/** Characters that COPY would need escaped, or PostgreSQL cannot store: such ids take the slow path. */
+const UNSAFE_ID = /[\\\t\n\r\u0000]/;
+
+/** Snapshot dates repeat a lot (150 rows a day): remember which YYYY-MM-DD strings are real dates. */
+const dateCache = new Map<string, boolean>();
+function isValidDate(text: string): boolean {
+  let valid = dateCache.get(text);
+  if (valid === undefined) {
+    const parsed = parseSnapshotDate(text);
+    valid = parsed !== undefined && !parsed.hadTime;
+    if (dateCache.size < 100_000) dateCache.set(text, valid);
+  }
+  return valid;
+}
 
 /** Rows per COPY chunk (and per progress tick). */
 export const IMPORT_CHUNK_ROWS = 5000;
@@ -117,8 +132,26 @@ export async function stageLegacyFile(session: BulkSession, source: LegacySource
     let chunk = '';
     let inChunk = 0;
     for (const row of source.snapshots()) {
-      const [rowid, ...values] = row;
       rowsRead++;
+      // Fast path for the common clean row (same rules as convertSnapshot, fewer allocations).
+      const [rowid, trackId, date, range, rank] = row;
+      if (
+        typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
+        typeof date === 'string' && date.length === 10 && isValidDate(date) &&
+        typeof range === 'string' && TIME_RANGES.has(range) &&
+        typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
+      ) {
+        chunk += `${rowid}\t${trackId}\t${date}\t${range}\t${rank}\n`;
+        if (++inChunk === IMPORT_CHUNK_ROWS) {
+          yield chunk;
+          chunk = '';
+          inChunk = 0;
+          progress('snapshots');
+          checkpoint(`snapshots-chunk-${++chunkNo}`);
+        }
+        continue;
+      }
+      const values = row.slice(1);
       const result = convertSnapshot(values);
       if (!result.ok) {
         snapshotRejected[result.problem.reason] = (snapshotRejected[result.problem.reason] ?? 0) + 1;
