@@ -15,6 +15,7 @@ import type { DB } from './schema.js';
  * So the work must use only `session.db`, never the app's `db` (that would wait for itself).
  */
 export interface BulkSession {
+  readonly kind: 'postgres' | 'embedded';
   readonly db: Kysely<DB>;
   /**
    * COPY ... FROM in text format. `chunks` yields COPY text (see lib/copy-text.ts); every chunk
@@ -40,6 +41,7 @@ export function postgresBulkSession(pool: pg.Pool): WithBulkSession {
     });
     try {
       return await work({
+        kind: 'postgres',
         db,
         async copyInto(table, columns, chunks) {
           const stream = client.query(copyFromStdin(copyStatement(table, columns, 'STDIN')));

@@ -85,6 +85,7 @@ export async function openEmbedded(options: PgliteOptions): Promise<EmbeddedData
     withBulkSession: (work) =>
       dialect.driver!.withHeldConnection(({ db: held, copyBatch }) =>
         work({
+          kind: 'embedded',
           db: held,
           copyInto: (table, columns, chunks) =>
             copyInBatches(chunks, (data) => copyBatch(copyStatement(table, columns, "'/dev/blob'"), data)),

@@ -119,7 +119,8 @@ async function runImport(
   // Staging lives in temp tables; the default 8 MB of temp buffers would spill them to disk.
   // (Only takes effect before the session's first temp table, hence here.)
   await sql`set temp_buffers = '256MB'`.execute(db).catch(() => {});
-  await sql`set maintenance_work_mem = '128MB'`.execute(db);
+  // Index rebuilds sort in memory when they can; PGlite's WASM heap is smaller, so less there.
+  await sql.raw(`set maintenance_work_mem = '${session.kind === 'postgres' ? '512MB' : '64MB'}'`).execute(db);
   if (!(await tryLockImportOwner(db, owner))) {
     throw new ConflictError(`another import for ${owner} is running; wait for it to finish`);
   }

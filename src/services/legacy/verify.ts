@@ -46,9 +46,10 @@ export async function verifyLegacyImport(
   const owner = validateOwner(options.owner);
   const source = await openLegacySource(options.sourcePath);
   try {
-    return await withBulkSession(async ({ db, copyInto }) => {
+    return await withBulkSession(async (session) => {
+      const { db } = session;
       try {
-        const staged = await stageLegacyFile({ db, copyInto }, source, { clock: options.clock, onProgress: options.onProgress });
+        const staged = await stageLegacyFile(session, source, { clock: options.clock, onProgress: options.onProgress });
         const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
         const user = await findUserBySpotifyId(db, owner);
         const userId = user?.id ?? -1;
