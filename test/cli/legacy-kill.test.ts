@@ -20,7 +20,7 @@ import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres-a
 const BIN = fileURLToPath(new URL('../../bin/mtm.js', import.meta.url));
 const KILL_POINTS = ['tracks-chunk-1', 'snapshots-chunk-2', 'staged', 'before-commit', 'committed'];
 /** Each embedded run starts a fresh PGlite (slow): there, the points that differ most. */
-const PGLITE_KILL_POINTS = ['snapshots-chunk-2', 'before-commit', 'committed'];
+const PGLITE_KILL_POINTS = ['snapshots-chunk-2', 'before-commit'];
 
 let dir: string;
 let file: string;
