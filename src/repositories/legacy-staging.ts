@@ -152,7 +152,22 @@ export async function moveStagedSnapshots(db: Db, userId: number): Promise<MoveC
  */
 export async function moveStagedSnapshotsRebuilding(db: Db, userId: number): Promise<MoveCounts> {
   const staged = await countRows(db, 'legacy_snapshots');
-  const saved = await dropSnapshotKeys(db);
+  await sql`lock table snapshots in access exclusive mode`.execute(db);
+  const constraints = await sql<{ name: string; type: 'p' | 'f'; definition: string }>`
+    select conname as name, contype as type, pg_get_constraintdef(oid) as definition
+    from pg_constraint where conrelid = 'snapshots'::regclass and contype in ('p', 'f')
+    order by contype desc, conname`.execute(db); // 'p' first when re-adding: drop in reverse
+  const indexes = await sql<{ definition: string; name: string }>`
+    select pg_get_indexdef(i.indexrelid) as definition, c.relname as name
+    from pg_index i join pg_class c on c.oid = i.indexrelid
+    where i.indrelid = 'snapshots'::regclass
+      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)
+    order by c.relname`.execute(db);
+  for (const c of [...constraints.rows].reverse()) {
+    await sql`alter table snapshots drop constraint ${sql.id(c.name)}`.execute(db);
+  }
+  for (const i of indexes.rows) await sql`drop index ${sql.id(i.name)}`.execute(db);
+
   const inserted = await sql`
     insert into snapshots (user_id, track_id, snapshot_date, time_range, rank)
     select ${userId}, s.track_id, s.snapshot_date, s.time_range, s.rank from legacy_snapshots s
@@ -160,7 +175,14 @@ export async function moveStagedSnapshotsRebuilding(db: Db, userId: number): Pro
       select 1 from snapshots p where p.user_id = ${userId} and p.time_range = s.time_range
         and p.snapshot_date = s.snapshot_date and p.track_id = s.track_id)`.execute(db);
   const imported = Number(inserted.numAffectedRows ?? 0n);
-  await restoreSnapshotKeys(db, saved);
+
+  for (const c of constraints.rows.filter((k) => k.type === 'p')) {
+    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
+  }
+  for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
+  for (const c of constraints.rows.filter((k) => k.type === 'f')) {
+    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
+  }
 
   let differing = 0;
   if (imported < staged) {
@@ -172,58 +194,6 @@ export async function moveStagedSnapshotsRebuilding(db: Db, userId: number): Pro
     differing = diff.rows[0]?.n ?? 0;
   }
   return { staged, imported, alreadyPresent: staged - imported, differing };
-}
-
-export interface SavedSnapshotKeys {
-  constraints: Array<{ name: string; type: 'p' | 'f'; definition: string }>;
-  indexes: Array<{ name: string; definition: string }>;
-}
-
-/**
- * Locks snapshots and drops its primary key, foreign keys and indexes, returning their
- * definitions (read from the catalog, so later migrations are honoured) for restoreSnapshotKeys.
- * Only inside a transaction: a failure before the restore rolls the drop back too.
- */
-export async function dropSnapshotKeys(db: Db): Promise<SavedSnapshotKeys> {
-  await sql`lock table snapshots in access exclusive mode`.execute(db);
-  const constraints = await sql<{ name: string; type: 'p' | 'f'; definition: string }>`
-    select conname as name, contype as type, pg_get_constraintdef(oid) as definition
-    from pg_constraint where conrelid = 'snapshots'::regclass and contype in ('p', 'f')
-    order by contype desc, conname`.execute(db);
-  const indexes = await sql<{ definition: string; name: string }>`
-    select pg_get_indexdef(i.indexrelid) as definition, c.relname as name
-    from pg_index i join pg_class c on c.oid = i.indexrelid
-    where i.indrelid = 'snapshots'::regclass
-      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)
-    order by c.relname`.execute(db);
-  for (const c of [...constraints.rows].reverse()) {
-    await sql`alter table snapshots drop constraint ${sql.id(c.name)}`.execute(db);
-  }
-  for (const i of indexes.rows) await sql`drop index ${sql.id(i.name)}`.execute(db);
-  return { constraints: constraints.rows, indexes: indexes.rows };
-}
-
-/** Recreates what dropSnapshotKeys dropped; re-adding a foreign key checks every row once. */
-export async function restoreSnapshotKeys(db: Db, saved: SavedSnapshotKeys): Promise<void> {
-  for (const c of saved.constraints.filter((k) => k.type === 'p')) {
-    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
-  }
-  for (const i of saved.indexes) await sql.raw(i.definition).execute(db);
-  for (const c of saved.constraints.filter((k) => k.type === 'f')) {
-    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
-  }
-}
-
-/** True when the user has at least one snapshot row. */
-export async function userHasSnapshots(db: Db, userId: number): Promise<boolean> {
-  const result = await sql<{ found: boolean }>`
-    select exists (select 1 from snapshots where user_id = ${userId}) as found`.execute(db);
-  return result.rows[0]?.found === true;
-}
-
-/** Locks the user's row: their captures (which lock it too) wait until the import commits. */
-export async function lockUserRow(db: Db, userId: number): Promise<void> {
-  await sql`select id from users where id = ${userId} for update`.execute(db);
 }
 
 /** Rows in the snapshots table, from the planner's statistics (cheap; an estimate). */

@@ -216,34 +216,6 @@ describeEachEngine('legacy import', ({ database }) => {
     expect(again.snapshots).toMatchObject({ imported: 0, alreadyPresent: 63 });
   });
 
-  it('the direct load (empty archive, keys that cannot collide) gives exactly what the row-by-row load gives', async () => {
-    const data = dirtyLegacyData();
-    data.snapshots = data.snapshots.filter(([, date]) => typeof date !== 'string' || date.length <= 10);
-    const file = join(dir, `no-times-${database().engine}.db`);
-    writeLegacyFile(file, data);
-    const run = async (owner: string, constraints: 'keep' | 'rebuild') => {
-      const path = join(dir, `${owner}-${database().engine}.jsonl`);
-      const report = await importLegacyFile(database().withBulkSession, { sourcePath: file, owner, clock, constraints, rejects: fileRejectSink(path) });
-      const lines = (await readFile(path, 'utf8')).trim().split('\n').sort();
-      return { report, lines, archive: await readArchive(db(), report.userId) };
-    };
-    const { duplicate_key: _d, ...withoutDuplicates } = EXPECTED_SNAPSHOT_REJECTS;
-    const direct = await run('direct-owner', 'rebuild');
-    const rowByRow = await run('row-owner', 'keep');
-    expect(direct.report.snapshotLoad).toBe('direct-copy');
-    expect(rowByRow.report.snapshotLoad).toBe('row-by-row');
-    expect(direct.report.snapshots).toMatchObject({ read: 76, imported: 62, alreadyPresent: 0, rejected: withoutDuplicates });
-    const { ms: _a, ...directCounts } = direct.report.snapshots;
-    const { ms: _b, ...rowCounts } = rowByRow.report.snapshots;
-    expect(directCounts).toEqual(rowCounts);
-    expect(direct.lines).toEqual(rowByRow.lines);
-    expect(direct.archive.snapshots).toEqual(rowByRow.archive.snapshots);
-    expect(direct.archive.snapshots).toEqual(expectedSnapshots().filter((r) => !(r.track_id === 't_plain' && r.snapshot_date === '2024-01-02')));
-    // The keys came back; a second direct-eligible run finds a non-empty archive and stages instead.
-    const again = await run('direct-owner', 'rebuild');
-    expect(again.report).toMatchObject({ snapshotLoad: 'rebuilt-indexes', snapshots: { imported: 0, alreadyPresent: 62 } });
-  });
-
   it('--dry-run reports the same figures and writes nothing, not even the owner', async () => {
     const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'dry-bob', clock, dryRun: true });
     expect(report).toMatchObject({ dryRun: true, runId: null, tracks: { rejected: EXPECTED_TRACK_REJECTS }, snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS } });

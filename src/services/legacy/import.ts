@@ -5,11 +5,8 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError, ConflictError, errorMessage, ValidationError } from '../../lib/errors.js';
 import { failImportRun, finishImportRun, markInterruptedImportRuns, startImportRun } from '../../repositories/import-runs.js';
 import {
-  dropSnapshotKeys,
+  countStagedSnapshots,
   dropStagingTables,
-  lockUserRow,
-  restoreSnapshotKeys,
-  userHasSnapshots,
   estimateSnapshotRows,
   moveStagedSnapshots,
   moveStagedSnapshotsRebuilding,
@@ -20,7 +17,7 @@ import {
 import { upsertUser } from '../../repositories/users.js';
 import type { RejectSink } from './rejects.js';
 import { openLegacySource, sha256File, type LegacySource } from './source.js';
-import { Stager, type StageProgress } from './stage.js';
+import { stageLegacyFile, type StageProgress } from './stage.js';
 
 export type ImportProgress = StageProgress;
 
@@ -70,7 +67,7 @@ export interface ImportReport {
   snapshots: TableReport;
   interruptedRunsClosed: number;
   /** How snapshots were loaded (see ImportOptions.constraints). */
-  snapshotLoad: 'direct-copy' | 'rebuilt-indexes' | 'row-by-row';
+  snapshotLoad: 'rebuilt-indexes' | 'row-by-row';
   /** Where the time went: streaming into staging, the set-based checks, the final move. */
   phasesMs: { readConvertCopy: number; setChecks: number; move: number };
   ms: number;
@@ -136,34 +133,20 @@ async function runImport(
       interruptedRunsClosed = await markInterruptedImportRuns(db, userId);
       runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath) });
     }
-    const stager = new Stager(session, source, { clock, rejects, onProgress: options.onProgress, checkpoint });
-    await stager.stageTracks();
+    const staged = await stageLegacyFile(session, source, { clock, rejects, onProgress: options.onProgress, checkpoint });
+    const { trackRejected, rawJsonNull, snapshotRejected, tracksStageMs, snapshotsStageMs, stagedAt, checkedAt } = staged;
 
     // Everything below lands together or not at all.
     await sql`begin`.execute(db);
     try {
       if (dryRun) userId = (await upsertUser(db, { spotifyId: owner })).id;
-      await lockUserRow(db, userId!);
       const t0 = clock.now().getTime();
       const trackMove = await moveStagedTracks(db);
       const t1 = clock.now().getTime();
       const mode = options.constraints ?? 'auto';
-      const incoming = source.counts.snapshots;
+      const incoming = await countStagedSnapshots(db);
       const rebuild = mode === 'rebuild' || (mode === 'auto' && incoming >= REBUILD_MIN_ROWS && (await estimateSnapshotRows(db)) <= incoming);
-      // Straight into snapshots when every good row is surely new: an empty archive, and keys
-      // that cannot collide (the tutorial's key, and no date that loses a time part).
-      const direct = rebuild && source.snapshotKeyEnforced && !source.hasLongDates && !(await userHasSnapshots(db, userId!));
-      let snapshotMove;
-      if (direct) {
-        const saved = await dropSnapshotKeys(db);
-        const copied = await stager.copySnapshotsDirect(userId!);
-        await restoreSnapshotKeys(db, saved);
-        snapshotMove = { staged: copied, imported: copied, alreadyPresent: 0, differing: 0 };
-      } else {
-        await stager.stageSnapshots();
-        snapshotMove = rebuild ? await moveStagedSnapshotsRebuilding(db, userId!) : await moveStagedSnapshots(db, userId!);
-      }
-      const { trackRejected, rawJsonNull, snapshotRejected, tracksStageMs, stagedAt, checkedAt } = stager.result();
+      const snapshotMove = rebuild ? await moveStagedSnapshotsRebuilding(db, userId!) : await moveStagedSnapshots(db, userId!);
       const t2 = clock.now().getTime();
       const report: ImportReport = {
         runId,
@@ -186,11 +169,11 @@ async function runImport(
           alreadyPresent: snapshotMove.alreadyPresent,
           alreadyPresentDiffering: snapshotMove.differing,
           rejected: snapshotRejected,
-          ms: t2 - t1,
+          ms: snapshotsStageMs + (t2 - t1),
         },
         interruptedRunsClosed,
-        snapshotLoad: direct ? 'direct-copy' : rebuild ? 'rebuilt-indexes' : 'row-by-row',
-        phasesMs: { readConvertCopy: stagedAt - started, setChecks: checkedAt - stagedAt, move: t1 - t0 + (t2 - checkedAt) },
+        snapshotLoad: rebuild ? 'rebuilt-indexes' : 'row-by-row',
+        phasesMs: { readConvertCopy: stagedAt - started, setChecks: checkedAt - stagedAt, move: t2 - t0 },
         ms: 0,
       };
       report.ms = clock.now().getTime() - started;

@@ -23,8 +23,6 @@ export interface LegacySource {
   tracks(): IterableIterator<SqliteValue[]>;
   /** [rowid, ...SNAPSHOT_COLUMNS] per row, streamed. */
   snapshots(): IterableIterator<SqliteValue[]>;
-  /** True when some snapshot_date is longer than YYYY-MM-DD (a time part, or junk). */
-  readonly hasLongDates: boolean;
   /** The original values of some snapshot rows, for the rejects file. */
   snapshotsByRowid(rowids: readonly number[]): Map<number, SqliteValue[]>;
   close(): void;
@@ -46,11 +44,9 @@ export async function openLegacySource(path: string): Promise<LegacySource> {
     const trackPage = db.prepare(`select rowid, ${TRACK_COLUMNS.join(', ')} from tracks where rowid > ? order by rowid limit ${PAGE_ROWS}`).raw(true);
     const snapshotPage = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid > ? order by rowid limit ${PAGE_ROWS}`).raw(true);
     const byRowid = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid = ?`).raw(true);
-    const hasLongDates = (db.prepare('select exists (select 1 from snapshots where length(snapshot_date) > 10) as found').get() as { found: number }).found === 1;
     return {
       counts,
       snapshotKeyEnforced,
-      hasLongDates,
       tracks: () => pages(trackPage),
       snapshots: () => pages(snapshotPage),
       snapshotsByRowid(rowids) {

@@ -1,6 +1,6 @@
 import type { BulkSession } from '../../db/bulk-session.js';
 import type { Clock } from '../../lib/clock.js';
-import { copyField, copyLine } from '../../lib/copy-text.js';
+import { copyLine } from '../../lib/copy-text.js';
 import {
   createStagingTables,
   listSnapshotSetRejects,
@@ -63,203 +63,128 @@ export interface StageResult {
  * Shared by import (which then moves the rows) and verify (which compares them).
  */
 export async function stageLegacyFile(session: BulkSession, source: LegacySource, options: StageOptions): Promise<StageResult> {
-  const stager = new Stager(session, source, options);
-  await stager.stageTracks();
-  await stager.stageSnapshots();
-  return stager.result();
-}
+  const { db } = session;
+  const { clock, rejects } = options;
+  const checkpoint = options.checkpoint ?? (() => {});
+  await createStagingTables(db);
 
-/**
- * The staging steps one by one, sharing counters and the reject sink, so the import can stage
- * tracks, open its transaction, and then either stage snapshots or COPY them straight in.
- */
-export class Stager {
-  readonly trackRejected: Record<string, number> = {};
-  readonly rawJsonNull: Record<string, number> = {};
-  readonly snapshotRejected: Record<string, number> = {};
-  /** Track ids of the file that will be in tracks, and of rejected track rows (for direct loads). */
-  readonly acceptedIds = new Set<string>();
-  readonly rejectedIds = new Set<string>();
-  tracksStageMs = 0;
-  snapshotsStageMs = 0;
-  stagedAt = 0;
-  checkedAt = 0;
-  #rowsRead = 0;
-  readonly #totalRows: number;
-  readonly #checkpoint: (name: string) => void;
+  const totalRows = source.counts.tracks + source.counts.snapshots;
+  let rowsRead = 0;
+  const progress = (phase: StageProgress['phase']) => options.onProgress?.({ phase, rowsRead, totalRows });
+  const emit = async (entry: RejectEntry) => rejects?.write(entry);
 
-  constructor(
-    private readonly session: BulkSession,
-    private readonly source: LegacySource,
-    private readonly options: StageOptions,
-  ) {
-    this.#totalRows = source.counts.tracks + source.counts.snapshots;
-    this.#checkpoint = options.checkpoint ?? (() => {});
-  }
-
-  result(): StageResult {
-    const { trackRejected, rawJsonNull, snapshotRejected, tracksStageMs, snapshotsStageMs, stagedAt, checkedAt } = this;
-    return { trackRejected, rawJsonNull, snapshotRejected, tracksStageMs, snapshotsStageMs, stagedAt, checkedAt };
-  }
-
-  #progress(phase: StageProgress['phase']): void {
-    this.options.onProgress?.({ phase, rowsRead: this.#rowsRead, totalRows: this.#totalRows });
-  }
-
-  async #emit(entry: RejectEntry): Promise<void> {
-    await this.options.rejects?.write(entry);
-  }
-
-  /** Tracks: convert, COPY good rows into legacy_tracks, remember rejected ids. */
-  async stageTracks(): Promise<void> {
-    const { session, options } = this;
-    const { db } = session;
-    await createStagingTables(db);
-    const tracksStarted = options.clock.now().getTime();
-    const rejectedIds: string[] = [];
-    await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, this.#trackChunks(rejectedIds));
-    if (rejectedIds.length) {
-      await session.copyInto('legacy_rejected_tracks', REJECTED_TRACK_COLUMNS, (async function* () {
-        yield rejectedIds.map((id) => copyLine([id])).join('');
-      })());
-    }
-    for (const dup of await rejectDuplicateTracks(db)) {
-      this.trackRejected.duplicate_key = (this.trackRejected.duplicate_key ?? 0) + 1;
-      await this.#emit({ table: 'tracks', key: { track_id: dup.track_id }, reason: 'duplicate_key', column: 'track_id', detail: 'the file holds this track id twice; the last row was kept', action: 'rejected', values: { src_rowid: dup.src_rowid } });
-    }
-    this.tracksStageMs = options.clock.now().getTime() - tracksStarted;
-  }
-
-  async *#trackChunks(rejectedIds: string[]): AsyncGenerator<string> {
-    let chunkNo = 0;
+  // Tracks: convert, COPY good rows, remember rejected ids (a snapshot of theirs says "track_rejected").
+  const tracksStarted = clock.now().getTime();
+  const trackRejected: Record<string, number> = {};
+  const rawJsonNull: Record<string, number> = {};
+  const rejectedIds: string[] = [];
+  let chunkNo = 0;
+  async function* trackChunks(): AsyncGenerator<string> {
     let chunk = '';
     let inChunk = 0;
-    for (const row of this.source.tracks()) {
+    for (const row of source.tracks()) {
       const [rowid, ...values] = row;
-      this.#rowsRead++;
+      rowsRead++;
       const result = convertTrack(values);
       const originals = Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
       if (!result.ok) {
-        this.trackRejected[result.problem.reason] = (this.trackRejected[result.problem.reason] ?? 0) + 1;
-        if (typeof values[0] === 'string' && values[0] !== '' && !values[0].includes('\u0000')) {
-          rejectedIds.push(values[0]);
-          this.rejectedIds.add(values[0]);
-        }
-        await this.#emit({ table: 'tracks', key: { track_id: originals.track_id }, ...result.problem, action: 'rejected', values: originals });
+        trackRejected[result.problem.reason] = (trackRejected[result.problem.reason] ?? 0) + 1;
+        if (typeof values[0] === 'string' && values[0] !== '' && !values[0].includes('\u0000')) rejectedIds.push(values[0]);
+        await emit({ table: 'tracks', key: { track_id: originals.track_id }, ...result.problem, action: 'rejected', values: originals });
       } else {
         if (result.rawJsonProblem) {
           const p = result.rawJsonProblem;
-          this.rawJsonNull[p.reason] = (this.rawJsonNull[p.reason] ?? 0) + 1;
-          await this.#emit({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
+          rawJsonNull[p.reason] = (rawJsonNull[p.reason] ?? 0) + 1;
+          await emit({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
         }
         const t = result.track;
-        this.acceptedIds.add(t.track_id);
         chunk += copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
       }
       if (++inChunk === IMPORT_CHUNK_ROWS) {
         yield chunk;
         chunk = '';
         inChunk = 0;
-        this.#progress('tracks');
-        this.#checkpoint(`tracks-chunk-${++chunkNo}`);
+        progress('tracks');
+        checkpoint(`tracks-chunk-${++chunkNo}`);
       }
     }
     if (chunk) yield chunk;
-    this.#progress('tracks');
+    progress('tracks');
   }
+  await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, trackChunks());
+  if (rejectedIds.length) {
+    await session.copyInto('legacy_rejected_tracks', REJECTED_TRACK_COLUMNS, (async function* () {
+      yield rejectedIds.map((id) => copyLine([id])).join('');
+    })());
+  }
+  for (const dup of await rejectDuplicateTracks(db)) {
+    trackRejected.duplicate_key = (trackRejected.duplicate_key ?? 0) + 1;
+    await emit({ table: 'tracks', key: { track_id: dup.track_id }, reason: 'duplicate_key', column: 'track_id', detail: 'the file holds this track id twice; the last row was kept', action: 'rejected', values: { src_rowid: dup.src_rowid } });
+  }
+  const tracksStageMs = clock.now().getTime() - tracksStarted;
 
-  /**
-   * Snapshot rows as COPY text: each row converted and checked; `line` formats a good row.
-   * With `checkTrack`, a row whose track will not be in tracks is rejected here (direct loads).
-   */
-  async *#snapshotChunks(line: (rowid: unknown, s: { track_id: string; snapshot_date: string; time_range: string; rank: number }) => string, checkTrack: boolean, counters: { datesWithTime: number; rows: number }): AsyncGenerator<string> {
+  // Snapshots: same, streamed; the set-based checks come once everything is staged.
+  const snapshotsStarted = clock.now().getTime();
+  const snapshotRejected: Record<string, number> = {};
+  let datesWithTime = 0;
+  chunkNo = 0;
+  async function* snapshotChunks(): AsyncGenerator<string> {
     let chunk = '';
     let inChunk = 0;
-    let chunkNo = 0;
-    for (const row of this.source.snapshots()) {
-      this.#rowsRead++;
+    for (const row of source.snapshots()) {
+      rowsRead++;
       // Fast path for the common clean row (same rules as convertSnapshot, fewer allocations).
       const [rowid, trackId, date, range, rank] = row;
-      let good: { track_id: string; snapshot_date: string; time_range: string; rank: number } | undefined;
       if (
         typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
         typeof date === 'string' && date.length === 10 && isValidDate(date) &&
         typeof range === 'string' && TIME_RANGES.has(range) &&
         typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
       ) {
-        good = { track_id: trackId, snapshot_date: date, time_range: range, rank };
-      } else {
-        const values = row.slice(1);
-        const result = convertSnapshot(values);
-        if (!result.ok) {
-          this.snapshotRejected[result.problem.reason] = (this.snapshotRejected[result.problem.reason] ?? 0) + 1;
-          await this.#emit(snapshotReject(values, result.problem));
-        } else {
-          if (result.snapshot.dateHadTime) counters.datesWithTime++;
-          good = result.snapshot;
+        chunk += `${rowid}\t${trackId}\t${date}\t${range}\t${rank}\n`;
+        if (++inChunk === IMPORT_CHUNK_ROWS) {
+          yield chunk;
+          chunk = '';
+          inChunk = 0;
+          progress('snapshots');
+          checkpoint(`snapshots-chunk-${++chunkNo}`);
         }
+        continue;
       }
-      if (good && checkTrack && !this.acceptedIds.has(good.track_id)) {
-        const reason = this.rejectedIds.has(good.track_id) ? 'track_rejected' : 'track_missing';
-        this.snapshotRejected[reason] = (this.snapshotRejected[reason] ?? 0) + 1;
-        await this.#emit(snapshotReject(row.slice(1), { reason, ...SET_REJECT_DETAILS[reason]! }));
-        good = undefined;
-      }
-      if (good) {
-        chunk += line(rowid, good);
-        counters.rows++;
+      const values = row.slice(1);
+      const result = convertSnapshot(values);
+      if (!result.ok) {
+        snapshotRejected[result.problem.reason] = (snapshotRejected[result.problem.reason] ?? 0) + 1;
+        await emit(snapshotReject(values, result.problem));
+      } else {
+        const s = result.snapshot;
+        if (s.dateHadTime) datesWithTime++;
+        chunk += copyLine([Number(rowid), s.track_id, s.snapshot_date, s.time_range, s.rank]);
       }
       if (++inChunk === IMPORT_CHUNK_ROWS) {
         yield chunk;
         chunk = '';
         inChunk = 0;
-        this.#progress('snapshots');
-        this.#checkpoint(`snapshots-chunk-${++chunkNo}`);
+        progress('snapshots');
+        checkpoint(`snapshots-chunk-${++chunkNo}`);
       }
     }
     if (chunk) yield chunk;
-    this.#progress('snapshots');
+    progress('snapshots');
   }
+  await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, snapshotChunks());
+  checkpoint('staged');
+  progress('finishing');
+  const stagedAt = clock.now().getTime();
 
-  /** Snapshots into legacy_snapshots, then the set-based checks remove what cannot load. */
-  async stageSnapshots(): Promise<void> {
-    const { session, source, options } = this;
-    const started = options.clock.now().getTime();
-    const counters = { datesWithTime: 0, rows: 0 };
-    const line = (rowid: unknown, s: { track_id: string; snapshot_date: string; time_range: string; rank: number }) =>
-      `${rowid}\t${copyField(s.track_id)}\t${s.snapshot_date}\t${s.time_range}\t${s.rank}\n`;
-    await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, this.#snapshotChunks(line, false, counters));
-    this.#checkpoint('staged');
-    this.#progress('finishing');
-    this.stagedAt = options.clock.now().getTime();
-    // Keys can only repeat when a time was dropped from a date, or the file lacks the tutorial's key.
-    const checkDuplicates = counters.datesWithTime > 0 || !source.snapshotKeyEnforced;
-    const setRejects = await rejectUnloadableSnapshots(session.db, { checkDuplicates });
-    await reportSetRejects(session, source, (e) => this.#emit(e));
-    for (const [reason, n] of Object.entries(setRejects)) if (n > 0) this.snapshotRejected[reason] = n;
-    this.snapshotsStageMs = options.clock.now().getTime() - started;
-    this.checkedAt = options.clock.now().getTime();
-  }
-
-  /**
-   * Snapshots COPY'd straight into `snapshots` for `userId` (no staging copy): for an owner
-   * with no snapshots yet and a file whose keys cannot collide (the caller checks both), so
-   * every good row is new. The foreign-key check is done here against the file's tracks.
-   */
-  async copySnapshotsDirect(userId: number): Promise<number> {
-    const { session, options } = this;
-    const started = options.clock.now().getTime();
-    const counters = { datesWithTime: 0, rows: 0 };
-    const line = (_rowid: unknown, s: { track_id: string; snapshot_date: string; time_range: string; rank: number }) =>
-      `${userId}\t${copyField(s.track_id)}\t${s.snapshot_date}\t${s.time_range}\t${s.rank}\n`;
-    await session.copyInto('snapshots', ['user_id', 'track_id', 'snapshot_date', 'time_range', 'rank'], this.#snapshotChunks(line, true, counters));
-    this.#checkpoint('staged');
-    this.#progress('finishing');
-    this.stagedAt = options.clock.now().getTime();
-    this.checkedAt = this.stagedAt;
-    this.snapshotsStageMs = this.stagedAt - started;
-    return counters.rows;
-  }
+  // Keys can only repeat when a time was dropped from a date, or the file lacks the tutorial's key.
+  const checkDuplicates = datesWithTime > 0 || !source.snapshotKeyEnforced;
+  const setRejects = await rejectUnloadableSnapshots(db, { checkDuplicates });
+  await reportSetRejects(session, source, emit);
+  for (const [reason, n] of Object.entries(setRejects)) if (n > 0) snapshotRejected[reason] = n;
+  const snapshotsStageMs = clock.now().getTime() - snapshotsStarted;
+  const checkedAt = clock.now().getTime();
+  return { trackRejected, rawJsonNull, snapshotRejected, tracksStageMs, snapshotsStageMs, stagedAt, checkedAt };
 }
 
 function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {
