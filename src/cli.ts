@@ -1,6 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { dbCommand } from './cli/db.js';
+import { exportSqliteCommand } from './cli/export-sqlite.js';
 import { fakeSpotifyCommand } from './cli/fake-spotify.js';
+import { importSqliteCommand } from './cli/import-sqlite.js';
+import { verifyCommand } from './cli/verify.js';
 import { secretCommand } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
 import { snapshotCommand } from './cli/snapshot.js';
@@ -8,7 +11,16 @@ import { UsageError, type CliIo, type Command } from './cli/command.js';
 import { AppError, errorMessage } from './lib/errors.js';
 
 /** Every `mtm` command, in the order `mtm --help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand, dbCommand, snapshotCommand, secretCommand, fakeSpotifyCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  dbCommand,
+  snapshotCommand,
+  importSqliteCommand,
+  verifyCommand,
+  exportSqliteCommand,
+  secretCommand,
+  fakeSpotifyCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

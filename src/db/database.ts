@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { copyInBatches, copyStatement, postgresBulkSession, type WithBulkSession } from './bulk-session.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { PgliteWorkerDialect, type PgliteOptions } from './pglite-dialect.js';
 import type { DB } from './schema.js';
@@ -17,6 +18,8 @@ export interface Database {
   readonly db: Kysely<DB>;
   /** Where the data lives, safe to log: no password. */
   readonly location: string;
+  /** Runs a bulk job (COPY, temp tables) on one held session; see bulk-session.ts. */
+  readonly withBulkSession: WithBulkSession;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, log
     kind: 'postgres',
     db,
     location: redactUrl(config.url),
+    withBulkSession: postgresBulkSession(pool),
     close: () => db.destroy(),
   };
 }
@@ -78,6 +82,15 @@ export async function openEmbedded(options: PgliteOptions): Promise<EmbeddedData
     db,
     location: folder,
     dump: () => dialect.driver!.dump(),
+    withBulkSession: (work) =>
+      dialect.driver!.withHeldConnection(({ db: held, copyBatch }) =>
+        work({
+          kind: 'embedded',
+          db: held,
+          copyInto: (table, columns, chunks) =>
+            copyInBatches(chunks, (data) => copyBatch(copyStatement(table, columns, "'/dev/blob'"), data)),
+        }),
+      ),
     close: async () => {
       try {
         await db.destroy();

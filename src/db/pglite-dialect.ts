@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   CompiledQuery,
+  Kysely as KyselyClass,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
@@ -14,6 +15,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import type { DB } from './schema.js';
 
 /**
  * A Kysely dialect for PGlite running in a worker thread (see pglite-worker.js).
@@ -139,6 +141,26 @@ export class PgliteWorkerDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw(`release savepoint ${quoteIdent(name)}`));
   }
 
+  /**
+   * Holds the single connection for `work` (a bulk job): queries run on `db` (a Kysely bound to
+   * this connection) and COPY goes through `copyBatch`. Everyone else waits until `work` ends.
+   */
+  async withHeldConnection<T>(
+    work: (held: { db: Kysely<DB>; copyBatch: (sql: string, data: Uint8Array) => Promise<number> }) => Promise<T>,
+  ): Promise<T> {
+    await this.#lock.acquire();
+    const connection = this.#connection;
+    const db = new KyselyClass<DB>({ dialect: new HeldConnectionDialect(connection, this) });
+    try {
+      return await work({ db, copyBatch: (sql, data) => connection.copyFrom(sql, data) });
+    } finally {
+      // A job that failed inside a transaction must not hand an aborted session to the next caller.
+      await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      await db.destroy();
+      this.#lock.release();
+    }
+  }
+
   /** See PgliteOptions.loadDataDir. Waits for the connection so no transaction is half-done. */
   async dump(): Promise<Uint8Array> {
     await this.#lock.acquire();
@@ -202,6 +224,38 @@ class PgliteWorkerConnection implements DatabaseConnection {
   async copyFrom(sql: string, data: Uint8Array): Promise<number> {
     const result = (await this.#call('copyFrom', { sql, blob: data })) as WorkerResult;
     return result.affectedRows;
+  }
+}
+
+/** A dialect over a connection someone already holds (see withHeldConnection). */
+class HeldConnectionDialect implements Dialect {
+  constructor(
+    private readonly connection: DatabaseConnection,
+    private readonly outer: PgliteWorkerDriver,
+  ) {}
+  createAdapter(): DialectAdapter {
+    return new PostgresAdapter();
+  }
+  createDriver(): Driver {
+    const { connection, outer } = this;
+    return {
+      init: async () => {},
+      acquireConnection: async () => connection,
+      beginTransaction: (c, settings) => outer.beginTransaction(c, settings),
+      commitTransaction: (c) => outer.commitTransaction(c),
+      rollbackTransaction: (c) => outer.rollbackTransaction(c),
+      savepoint: (c, name) => outer.savepoint(c, name),
+      rollbackToSavepoint: (c, name) => outer.rollbackToSavepoint(c, name),
+      releaseSavepoint: (c, name) => outer.releaseSavepoint(c, name),
+      releaseConnection: async () => {},
+      destroy: async () => {},
+    };
+  }
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new PostgresIntrospector(db);
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new PostgresQueryCompiler();
   }
 }
 

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import Sqlite from 'better-sqlite3';
+import { AppError } from '../../lib/errors.js';
+import { SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
+
+/** The file is not a Music Time Machine SQLite database; the message says what is missing. */
+export class LegacyFileError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_legacy_file', 400, message, options);
+  }
+}
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+/** A legacy file opened read-only: SQLite never writes to it, whatever we run. */
+export interface LegacySource {
+  readonly counts: { tracks: number; snapshots: number };
+  /** True when the file's snapshots table has the tutorial's primary key (so keys are unique as text). */
+  readonly snapshotKeyEnforced: boolean;
+  /** [rowid, ...TRACK_COLUMNS] per row, streamed (memory stays flat whatever the file size). */
+  tracks(): IterableIterator<SqliteValue[]>;
+  /** [rowid, ...SNAPSHOT_COLUMNS] per row, streamed. */
+  snapshots(): IterableIterator<SqliteValue[]>;
+  /** The original values of some snapshot rows, for the rejects file. */
+  snapshotsByRowid(rowids: readonly number[]): Map<number, SqliteValue[]>;
+  close(): void;
+}
+
+export async function openLegacySource(path: string): Promise<LegacySource> {
+  await checkHeader(path);
+  let db: Sqlite.Database;
+  try {
+    db = new Sqlite(path, { readonly: true, fileMustExist: true });
+    db.pragma('query_only = true');
+  } catch (error) {
+    throw new LegacyFileError(`cannot open "${path}" as SQLite: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const snapshotKeyEnforced = checkSchema(db);
+    const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    const counts = { tracks: count('tracks'), snapshots: count('snapshots') };
+    const trackPage = db.prepare(`select rowid, ${TRACK_COLUMNS.join(', ')} from tracks where rowid > ? order by rowid limit ${PAGE_ROWS}`).raw(true);
+    const snapshotPage = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid > ? order by rowid limit ${PAGE_ROWS}`).raw(true);
+    const byRowid = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid = ?`).raw(true);
+    return {
+      counts,
+      snapshotKeyEnforced,
+      tracks: () => pages(trackPage),
+      snapshots: () => pages(snapshotPage),
+      snapshotsByRowid(rowids) {
+        const found = new Map<number, SqliteValue[]>();
+        for (const rowid of rowids) {
+          const row = byRowid.get(rowid) as SqliteValue[] | undefined;
+          if (row) found.set(rowid, row);
+        }
+        return found;
+      },
+      close: () => db.close(),
+    };
+  } catch (error) {
+    db.close();
+    if (error instanceof LegacyFileError) throw error;
+    throw new LegacyFileError(`cannot read "${path}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Rows in rowid order, a page at a time (keyset paging): memory stays at one page whatever the
+ * file size, and fetching pages with .all() costs far less per row than stepping a cursor.
+ */
+const PAGE_ROWS = 10_000;
+function* pages(statement: Sqlite.Statement): IterableIterator<SqliteValue[]> {
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = statement.all(after) as SqliteValue[][];
+    if (rows.length === 0) return;
+    yield* rows;
+    after = rows[rows.length - 1]![0] as number;
+  }
+}
+
+async function checkHeader(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new LegacyFileError(code === 'ENOENT' ? `no file at "${path}"` : `cannot read "${path}": ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const buffer = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(buffer, 0, 16, 0);
+    if (bytesRead < 16 || buffer.toString('latin1') !== SQLITE_HEADER) {
+      throw new LegacyFileError(`"${path}" is not an SQLite database (a Music Time Machine file is the app's music_time_machine.db)`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Names every missing table or column; returns whether the snapshots key is enforced. */
+function checkSchema(db: Sqlite.Database): boolean {
+  const problems: string[] = [];
+  let snapshotKeyEnforced = false;
+  for (const [table, columns] of [
+    ['tracks', TRACK_COLUMNS],
+    ['snapshots', SNAPSHOT_COLUMNS],
+  ] as const) {
+    const info = db.prepare(`select name, pk from pragma_table_info(?)`).all(table) as Array<{ name: string; pk: number }>;
+    if (info.length === 0) {
+      problems.push(`table "${table}" is missing`);
+      continue;
+    }
+    const have = new Set(info.map((c) => c.name));
+    const missing = columns.filter((c) => !have.has(c));
+    if (missing.length) problems.push(`table "${table}" lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    if (table === 'snapshots') {
+      const pk = info.filter((c) => c.pk > 0).map((c) => c.name).sort().join(',');
+      snapshotKeyEnforced = pk === 'snapshot_date,time_range,track_id';
+    }
+  }
+  if (problems.length) throw new LegacyFileError(`not a Music Time Machine file: ${problems.join('; ')}`);
+  return snapshotKeyEnforced;
+}
+
+/** SHA-256 of the file, streamed: identifies "the same file" across reruns. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

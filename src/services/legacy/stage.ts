@@ -1,0 +1,222 @@
+import type { BulkSession } from '../../db/bulk-session.js';
+import type { Clock } from '../../lib/clock.js';
+import { copyLine } from '../../lib/copy-text.js';
+import {
+  createStagingTables,
+  listSnapshotSetRejects,
+  REJECTED_TRACK_COLUMNS,
+  rejectDuplicateTracks,
+  rejectUnloadableSnapshots,
+  STAGED_SNAPSHOT_COLUMNS,
+  STAGED_TRACK_COLUMNS,
+} from '../../repositories/legacy-staging.js';
+import type { RejectEntry, RejectSink } from './rejects.js';
+import { convertSnapshot, convertTrack, MAX_RANK, MIN_RANK, parseSnapshotDate, TIME_RANGES, originalValue, SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
+import type { LegacySource } from './source.js';
+
+/** Characters that COPY would need escaped, or PostgreSQL cannot store: such ids take the slow path. */
+const UNSAFE_ID = /[\\\t\n\r\u0000]/;
+
+/** Snapshot dates repeat a lot (150 rows a day): remember which YYYY-MM-DD strings are real dates. */
+const dateCache = new Map<string, boolean>();
+function isValidDate(text: string): boolean {
+  let valid = dateCache.get(text);
+  if (valid === undefined) {
+    const parsed = parseSnapshotDate(text);
+    valid = parsed !== undefined && !parsed.hadTime;
+    if (dateCache.size < 100_000) dateCache.set(text, valid);
+  }
+  return valid;
+}
+
+/** Rows per COPY chunk (and per progress tick). */
+export const IMPORT_CHUNK_ROWS = 5000;
+
+export interface StageProgress {
+  phase: 'tracks' | 'snapshots' | 'finishing';
+  rowsRead: number;
+  totalRows: number;
+}
+
+export interface StageOptions {
+  clock: Clock;
+  rejects?: RejectSink | undefined;
+  onProgress?: ((progress: StageProgress) => void) | undefined;
+  checkpoint?: ((name: string) => void) | undefined;
+}
+
+export interface StageResult {
+  trackRejected: Record<string, number>;
+  rawJsonNull: Record<string, number>;
+  snapshotRejected: Record<string, number>;
+  tracksStageMs: number;
+  snapshotsStageMs: number;
+  stagedAt: number;
+  checkedAt: number;
+}
+
+/**
+ * Streams the legacy file into the session's staging tables: every row converted and checked
+ * (rejects go to `rejects` with their reason), good rows COPY'd, then the set-based checks
+ * (snapshots whose track is missing or rejected, duplicate keys) remove what cannot load.
+ * Afterwards legacy_tracks and legacy_snapshots hold exactly what the file contributes.
+ * Shared by import (which then moves the rows) and verify (which compares them).
+ */
+export async function stageLegacyFile(session: BulkSession, source: LegacySource, options: StageOptions): Promise<StageResult> {
+  const { db } = session;
+  const { clock, rejects } = options;
+  const checkpoint = options.checkpoint ?? (() => {});
+  await createStagingTables(db);
+
+  const totalRows = source.counts.tracks + source.counts.snapshots;
+  let rowsRead = 0;
+  const progress = (phase: StageProgress['phase']) => options.onProgress?.({ phase, rowsRead, totalRows });
+  const emit = async (entry: RejectEntry) => rejects?.write(entry);
+
+  // Tracks: convert, COPY good rows, remember rejected ids (a snapshot of theirs says "track_rejected").
+  const tracksStarted = clock.now().getTime();
+  const trackRejected: Record<string, number> = {};
+  const rawJsonNull: Record<string, number> = {};
+  const rejectedIds: string[] = [];
+  let chunkNo = 0;
+  async function* trackChunks(): AsyncGenerator<string> {
+    let chunk = '';
+    let inChunk = 0;
+    for (const row of source.tracks()) {
+      const [rowid, ...values] = row;
+      rowsRead++;
+      const result = convertTrack(values);
+      const originals = Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
+      if (!result.ok) {
+        trackRejected[result.problem.reason] = (trackRejected[result.problem.reason] ?? 0) + 1;
+        if (typeof values[0] === 'string' && values[0] !== '' && !values[0].includes('\u0000')) rejectedIds.push(values[0]);
+        await emit({ table: 'tracks', key: { track_id: originals.track_id }, ...result.problem, action: 'rejected', values: originals });
+      } else {
+        if (result.rawJsonProblem) {
+          const p = result.rawJsonProblem;
+          rawJsonNull[p.reason] = (rawJsonNull[p.reason] ?? 0) + 1;
+          await emit({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
+        }
+        const t = result.track;
+        chunk += copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
+      }
+      if (++inChunk === IMPORT_CHUNK_ROWS) {
+        yield chunk;
+        chunk = '';
+        inChunk = 0;
+        progress('tracks');
+        checkpoint(`tracks-chunk-${++chunkNo}`);
+      }
+    }
+    if (chunk) yield chunk;
+    progress('tracks');
+  }
+  await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, trackChunks());
+  if (rejectedIds.length) {
+    await session.copyInto('legacy_rejected_tracks', REJECTED_TRACK_COLUMNS, (async function* () {
+      yield rejectedIds.map((id) => copyLine([id])).join('');
+    })());
+  }
+  for (const dup of await rejectDuplicateTracks(db)) {
+    trackRejected.duplicate_key = (trackRejected.duplicate_key ?? 0) + 1;
+    await emit({ table: 'tracks', key: { track_id: dup.track_id }, reason: 'duplicate_key', column: 'track_id', detail: 'the file holds this track id twice; the last row was kept', action: 'rejected', values: { src_rowid: dup.src_rowid } });
+  }
+  const tracksStageMs = clock.now().getTime() - tracksStarted;
+
+  // Snapshots: same, streamed; the set-based checks come once everything is staged.
+  const snapshotsStarted = clock.now().getTime();
+  const snapshotRejected: Record<string, number> = {};
+  let datesWithTime = 0;
+  chunkNo = 0;
+  async function* snapshotChunks(): AsyncGenerator<string> {
+    let chunk = '';
+    let inChunk = 0;
+    for (const row of source.snapshots()) {
+      rowsRead++;
+      // Fast path for the common clean row (same rules as convertSnapshot, fewer allocations).
+      const [rowid, trackId, date, range, rank] = row;
+      if (
+        typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
+        typeof date === 'string' && date.length === 10 && isValidDate(date) &&
+        typeof range === 'string' && TIME_RANGES.has(range) &&
+        typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
+      ) {
+        chunk += `${rowid}\t${trackId}\t${date}\t${range}\t${rank}\n`;
+        if (++inChunk === IMPORT_CHUNK_ROWS) {
+          yield chunk;
+          chunk = '';
+          inChunk = 0;
+          progress('snapshots');
+          checkpoint(`snapshots-chunk-${++chunkNo}`);
+        }
+        continue;
+      }
+      const values = row.slice(1);
+      const result = convertSnapshot(values);
+      if (!result.ok) {
+        snapshotRejected[result.problem.reason] = (snapshotRejected[result.problem.reason] ?? 0) + 1;
+        await emit(snapshotReject(values, result.problem));
+      } else {
+        const s = result.snapshot;
+        if (s.dateHadTime) datesWithTime++;
+        chunk += copyLine([Number(rowid), s.track_id, s.snapshot_date, s.time_range, s.rank]);
+      }
+      if (++inChunk === IMPORT_CHUNK_ROWS) {
+        yield chunk;
+        chunk = '';
+        inChunk = 0;
+        progress('snapshots');
+        checkpoint(`snapshots-chunk-${++chunkNo}`);
+      }
+    }
+    if (chunk) yield chunk;
+    progress('snapshots');
+  }
+  await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, snapshotChunks());
+  checkpoint('staged');
+  progress('finishing');
+  const stagedAt = clock.now().getTime();
+
+  // Keys can only repeat when a time was dropped from a date, or the file lacks the tutorial's key.
+  const checkDuplicates = datesWithTime > 0 || !source.snapshotKeyEnforced;
+  const setRejects = await rejectUnloadableSnapshots(db, { checkDuplicates });
+  await reportSetRejects(session, source, emit);
+  for (const [reason, n] of Object.entries(setRejects)) if (n > 0) snapshotRejected[reason] = n;
+  const snapshotsStageMs = clock.now().getTime() - snapshotsStarted;
+  const checkedAt = clock.now().getTime();
+  return { trackRejected, rawJsonNull, snapshotRejected, tracksStageMs, snapshotsStageMs, stagedAt, checkedAt };
+}
+
+function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {
+  const originals = Object.fromEntries(SNAPSHOT_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
+  return {
+    table: 'snapshots',
+    key: { track_id: originals.track_id, snapshot_date: originals.snapshot_date, time_range: originals.time_range },
+    reason: problem.reason,
+    column: problem.column,
+    detail: problem.detail,
+    action: 'rejected',
+    values: originals,
+  };
+}
+
+const SET_REJECT_DETAILS: Record<string, { column: string; detail: string }> = {
+  track_missing: { column: 'track_id', detail: 'no row in the file\'s tracks table has this track_id' },
+  track_rejected: { column: 'track_id', detail: 'this track\'s own row was rejected (see its line)' },
+  duplicate_key: { column: 'snapshot_date', detail: 'same track, date and range as a later row once the time is dropped; the later row was kept' },
+};
+
+/** Writes the set-based rejects with their original values, re-read from the file by rowid. */
+async function reportSetRejects(session: BulkSession, source: LegacySource, emit: (e: RejectEntry) => Promise<void>): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const page = await listSnapshotSetRejects(session.db, after, 1000);
+    if (page.length === 0) return;
+    const originals = source.snapshotsByRowid(page.map((r) => r.src_rowid));
+    for (const r of page) {
+      const values = (originals.get(r.src_rowid) ?? []).slice(1);
+      await emit(snapshotReject(values, { reason: r.reason, ...SET_REJECT_DETAILS[r.reason]! }));
+    }
+    after = page.at(-1)!.src_rowid;
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
+import { dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
+
+/** The three legacy commands end to end, in-process, on an embedded database in a temp folder. */
+let dir: string;
+let file: string;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mtm-legacy-cli-'));
+  file = join(dir, 'music_time_machine.db');
+  writeLegacyFile(file, dirtyLegacyData());
+  env = { DATA_DIR: join(dir, 'data'), NODE_ENV: 'test' };
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function mtm(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('mtm import-sqlite, verify, export-sqlite', () => {
+  it('refuse bad calls and bad files with one readable line', async () => {
+    expect(await mtm('import-sqlite', file)).toEqual({
+      code: 2,
+      out: [],
+      err: ['mtm import-sqlite: --owner SPOTIFY_USER_ID is required (the legacy file has no user column). Run `mtm import-sqlite --help`.'],
+    });
+    expect((await mtm('verify', '--owner', 'x')).err).toEqual(['mtm verify: say which file: mtm verify FILE --owner SPOTIFY_USER_ID. Run `mtm verify --help`.']);
+    const text = join(dir, 'notes.txt');
+    await writeFile(text, 'not a database');
+    expect(await mtm('import-sqlite', text, '--owner', 'alice')).toEqual({
+      code: 1,
+      out: [],
+      err: [`mtm import-sqlite: "${text}" is not an SQLite database (a Music Time Machine file is the app's music_time_machine.db)`],
+    });
+    expect((await mtm('import-sqlite', file, '--owner', 'two words')).err).toEqual([
+      'mtm import-sqlite: "two words" is not a Spotify user id (one word, as in open.spotify.com/user/ID)',
+    ]);
+    expect((await mtm('export-sqlite', join(dir, 'x.db'), '--owner', 'ghost')).err).toEqual(['mtm export-sqlite: no user ghost in the database']);
+  }, 60_000);
+
+  it('import prints the per-table report and writes the rejects file; verify and export then succeed', async () => {
+    const rejects = join(dir, 'rejects.jsonl');
+    const imported = await mtm('import-sqlite', file, '--owner', 'alice', '--rejects', rejects);
+    expect(imported.err).toEqual([]);
+    expect(imported.code).toBe(0);
+    expect(imported.out[0]).toMatch(new RegExp(`^${file.replace(/[/.]/g, '\\$&')} -> alice's archive \\(import run 1\\) in \\d+\\.\\d s$`));
+    expect(imported.out.slice(1, 4).map((l) => l.replace(/\s+(\d+\.\d s|time)$/, ''))).toEqual([
+      'table      read  imported  already present  rejected',
+      'tracks       74        68                0         6',
+      'snapshots    78        63                0        15',
+    ]);
+    expect(imported.out).toContain('  snapshots  track_missing            1');
+    expect(imported.out.at(-1)).toBe(`rejected rows with their original values: ${rejects}`);
+    expect((await readFile(rejects, 'utf8')).trim().split('\n')).toHaveLength(26);
+
+    const verified = await mtm('verify', file, '--owner', 'alice', '--json');
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.out[0]!)).toMatchObject({ ok: true, owner: 'alice' });
+
+    const out = join(dir, 'rollback.db');
+    expect(await mtm('export-sqlite', out, '--owner', 'alice')).toEqual({
+      code: 0,
+      out: [`wrote ${out}: 59 tracks, 63 snapshot rows of alice's archive`],
+      err: [],
+    });
+    expect((await mtm('export-sqlite', out, '--owner', 'alice')).code).toBe(1);
+    expect((await mtm('verify', out, '--owner', 'alice')).out.at(-1)).toBe(`verified: ${out} is fully in alice's archive`);
+    expect((await mtm('verify', file, '--owner', 'bob')).code).toBe(1);
+  }, 120_000);
+});

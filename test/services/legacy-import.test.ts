@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fixedClock } from '../../src/lib/clock.js';
+import { listImportRuns } from '../../src/repositories/import-runs.js';
+import { findUserBySpotifyId } from '../../src/repositories/users.js';
+import { importLegacyFile } from '../../src/services/legacy/import.js';
+import { fileRejectSink, type RejectEntry } from '../../src/services/legacy/rejects.js';
+import { describeEachEngine } from '../support/databases.js';
+import { cleanTrack, dirtyLegacyData, UNTYPED_SCHEMA, WEIRD_TEXT, writeLegacyFile } from '../support/legacy-fixture.js';
+import { readArchive } from '../support/archive.js';
+
+let dir: string;
+let dirtyFile: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mtm-legacy-'));
+  dirtyFile = join(dir, 'music_time_machine.db');
+  writeLegacyFile(dirtyFile, dirtyLegacyData());
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const clock = fixedClock('2026-11-29T10:00:00Z');
+const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+
+/** Every snapshot row the dirty file must produce, sorted like readArchive sorts them. */
+function expectedSnapshots() {
+  const rows: Array<[string, string, string, number]> = [
+    ['t_plain', '2024-01-01', 'short_term', 1],
+    ['t_plain', '2024-01-01', 'medium_term', 2],
+    ['t_weird', '2024-01-01', 'short_term', 2],
+    ['t_weird', '2024-01-01', 'long_term', 3],
+    ['t_json_nul', '2024-01-01', 'short_term', 3],
+    ['t_dur_null', '2024-01-01', 'short_term', 4],
+    ['t_plain', '2024-01-02', 'short_term', 4],
+    ['t_weird', '2024-01-03', 'short_term', 8],
+  ];
+  for (let i = 1; i <= 5; i++) rows.push([`g${i}`, '2024-03-01', 'short_term', i]);
+  for (let i = 6; i <= 55; i++) rows.push([`g${i}`, '2024-03-01', 'short_term', i - 5]);
+  return rows
+    .map(([track_id, snapshot_date, time_range, rank]) => ({ track_id, snapshot_date, time_range, rank }))
+    .sort((a, b) => byKey(a, b));
+}
+
+function byKey(a: { time_range: string; snapshot_date: string; track_id: string }, b: typeof a): number {
+  const ka = `${a.time_range}|${a.snapshot_date}|${a.track_id}`;
+  const kb = `${b.time_range}|${b.snapshot_date}|${b.track_id}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+const EXPECTED_TRACK_REJECTS = {
+  invalid_duration_ms: 2,
+  not_text: 1,
+  nul_character: 1,
+  missing_value: 1,
+  missing_track_id: 1,
+};
+const EXPECTED_RAW_JSON_NULL = { raw_json_invalid: 1, raw_json_not_object: 2, raw_json_nul_escape: 1, raw_json_lone_surrogate: 1 };
+const EXPECTED_SNAPSHOT_REJECTS = {
+  invalid_snapshot_date: 4,
+  invalid_time_range: 2,
+  rank_out_of_range: 2,
+  invalid_rank: 3,
+  missing_track_id: 1,
+  track_missing: 1,
+  track_rejected: 1,
+  duplicate_key: 1,
+};
+
+describeEachEngine('legacy import', ({ database }) => {
+  const db = () => database().db;
+
+  it('imports exactly the clean rows, converts loose types, and rejects each dirty row with its reason', async () => {
+    const before = await stat(dirtyFile);
+    const hashBefore = await sha(dirtyFile);
+    const rejectsPath = join(dir, `rejects-${database().engine}.jsonl`);
+    const report = await importLegacyFile(database().withBulkSession, {
+      sourcePath: dirtyFile,
+      owner: 'alice',
+      clock,
+      rejects: fileRejectSink(rejectsPath),
+    });
+
+    expect(report).toMatchObject({
+      owner: 'alice',
+      dryRun: false,
+      sourceSha256: hashBefore,
+      tracks: { read: 74, imported: 68, alreadyPresent: 0, alreadyPresentDiffering: 0, rejected: EXPECTED_TRACK_REJECTS, rawJsonNull: EXPECTED_RAW_JSON_NULL },
+      snapshots: { read: 78, imported: 63, alreadyPresent: 0, alreadyPresentDiffering: 0, rejected: EXPECTED_SNAPSHOT_REJECTS },
+    });
+
+    // The owner exists now, so their first login finds the history.
+    const user = await findUserBySpotifyId(db(), 'alice');
+    expect(user?.id).toBe(report.userId);
+
+    const archive = await readArchive(db(), report.userId);
+    expect(archive.snapshots).toEqual(expectedSnapshots());
+    const byId = new Map(archive.tracks.map((t) => [t.track_id, t]));
+    expect([...byId.keys()].sort()).toEqual(
+      [
+        't_plain', 't_weird', 't_dur_real_exact', 't_dur_text', 't_dur_null', 't_json_empty', 't_json_null', 't_json_invalid',
+        't_json_array', 't_json_string', 't_json_nul', 't_json_surrogate', 't_unused',
+        ...Array.from({ length: 55 }, (_, i) => `g${i + 1}`),
+      ].sort(),
+    );
+    // Text arrives byte-identical: tabs, newlines, backslashes, quotes, emoji, right-to-left.
+    expect(byId.get('t_weird')).toMatchObject({ name: WEIRD_TEXT, artist_name: 'مرحبا فرقة & Björk', album_name: 'Album\twith\\tab', duration_ms: 187000, spotify_url: null });
+    expect(byId.get('t_weird')!.raw_json).toEqual({ id: 't_weird', name: WEIRD_TEXT, album: { release_date: '1999' } });
+    expect(byId.get('t_dur_real_exact')!.duration_ms).toBe(215000);
+    expect(byId.get('t_dur_text')!.duration_ms).toBe(215000);
+    expect(byId.get('t_dur_null')!.duration_ms).toBeNull();
+    for (const id of ['t_json_empty', 't_json_null', 't_json_invalid', 't_json_array', 't_json_string', 't_json_nul', 't_json_surrogate']) {
+      expect(byId.get(id)!.raw_json, id).toBeNull();
+    }
+    expect(byId.get('t_plain')).toEqual({
+      track_id: 't_plain',
+      name: 'Song t_plain',
+      artist_name: 'Artist t_plain',
+      album_name: 'Album t_plain',
+      duration_ms: 200000,
+      spotify_url: 'https://open.spotify.com/track/t_plain',
+      raw_json: { id: 't_plain', name: 'Song t_plain', artists: [{ name: 'Artist t_plain' }], album: { name: 'Album t_plain', release_date: '2019-05-01' }, explicit: false },
+    });
+
+    // The rejects file: one line per reject, with the original values.
+    const lines = (await readFile(rejectsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as RejectEntry);
+    const summary = lines.map((l) => `${l.table} ${JSON.stringify(l.key)} ${l.reason} ${l.action}`);
+    expect(summary).toEqual([
+      'tracks {"track_id":"t_dur_fraction"} invalid_duration_ms rejected',
+      'tracks {"track_id":"t_dur_word"} invalid_duration_ms rejected',
+      'tracks {"track_id":"t_json_invalid"} raw_json_invalid kept_raw_json_null',
+      'tracks {"track_id":"t_json_array"} raw_json_not_object kept_raw_json_null',
+      'tracks {"track_id":"t_json_string"} raw_json_not_object kept_raw_json_null',
+      'tracks {"track_id":"t_json_nul"} raw_json_nul_escape kept_raw_json_null',
+      'tracks {"track_id":"t_json_surrogate"} raw_json_lone_surrogate kept_raw_json_null',
+      'tracks {"track_id":"t_name_blob"} not_text rejected',
+      'tracks {"track_id":"t_name_nul"} nul_character rejected',
+      'tracks {"track_id":"t_artist_empty"} missing_value rejected',
+      'tracks {"track_id":null} missing_track_id rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-02-30","time_range":"short_term"} invalid_snapshot_date rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-13-01","time_range":"short_term"} invalid_snapshot_date rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"yesterday","time_range":"short_term"} invalid_snapshot_date rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":null,"time_range":"long_term"} invalid_snapshot_date rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-01-05","time_range":"Short_Term"} invalid_time_range rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-01-05","time_range":"weekly"} invalid_time_range rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-01-06","time_range":"short_term"} rank_out_of_range rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-01-07","time_range":"short_term"} rank_out_of_range rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-01-08","time_range":"short_term"} invalid_rank rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-01-09","time_range":"short_term"} invalid_rank rejected',
+      'snapshots {"track_id":"t_plain","snapshot_date":"2024-01-10","time_range":"short_term"} invalid_rank rejected',
+      'snapshots {"track_id":null,"snapshot_date":"2024-01-01","time_range":"medium_term"} missing_track_id rejected',
+      'snapshots {"track_id":"t_weird","snapshot_date":"2024-01-03 08:00:00","time_range":"short_term"} duplicate_key rejected',
+      'snapshots {"track_id":"ghost","snapshot_date":"2024-01-01","time_range":"short_term"} track_missing rejected',
+      'snapshots {"track_id":"t_name_blob","snapshot_date":"2024-01-01","time_range":"short_term"} track_rejected rejected',
+    ]);
+    expect(lines.find((l) => l.key.track_id === 't_name_blob' && l.table === 'tracks')!.values.name).toEqual({ blob_hex: 'dead' });
+    expect(lines.find((l) => l.reason === 'raw_json_nul_escape')!.values.raw_json).toBe('{"id": "t_json_nul", "name": "a\\u0000b"}');
+    expect(lines.find((l) => l.reason === 'rank_out_of_range' && l.key.snapshot_date === '2024-01-07')).toMatchObject({
+      column: 'rank',
+      detail: '51 is outside 1..50',
+      values: { track_id: 't_plain', snapshot_date: '2024-01-07', time_range: 'short_term', rank: 51 },
+    });
+
+    // The run is recorded; the source file is untouched.
+    const runs = await listImportRuns(db(), report.userId);
+    expect(runs.map((r) => [r.status, r.source_sha256, r.source_name])).toEqual([['succeeded', hashBefore, 'music_time_machine.db']]);
+    expect(runs[0]!.counts).toMatchObject({ tracks: { imported: 68 }, snapshots: { imported: 63 } });
+    expect(await sha(dirtyFile)).toBe(hashBefore);
+    expect((await stat(dirtyFile)).mtimeMs).toBe(before.mtimeMs);
+
+    // JSONB is queryable: the dashboard's release-year query.
+    const years = await sql<{ year: string; n: number }>`
+      select left(t.raw_json->'album'->>'release_date', 4) as year, count(distinct t.track_id)::int as n
+      from snapshots s join tracks t using (track_id)
+      where s.user_id = ${report.userId} and t.raw_json->'album'->>'release_date' is not null
+      group by 1 order by 1`.execute(db());
+    expect(years.rows).toEqual([{ year: '1999', n: 1 }, { year: '2019', n: 57 }]);
+  });
+
+  it('a rerun of the same file changes nothing and reports everything as already present', async () => {
+    const user = (await findUserBySpotifyId(db(), 'alice'))!;
+    const before = await readArchive(db(), user.id, { withTimestamps: true });
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'alice', clock });
+    expect(report.tracks).toMatchObject({ imported: 0, alreadyPresent: 68, alreadyPresentDiffering: 0 });
+    expect(report.snapshots).toMatchObject({ imported: 0, alreadyPresent: 63, alreadyPresentDiffering: 0 });
+    expect(await readArchive(db(), user.id, { withTimestamps: true })).toEqual(before);
+    expect((await listImportRuns(db(), user.id)).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('the rebuild load (large imports) gives the same rows and puts back every index and foreign key', async () => {
+    const schema = () => sql<{ def: string }>`
+      select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'snapshots'::regclass
+      union all select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'snapshots'::regclass
+      order by 1`.execute(db());
+    const before = (await schema()).rows;
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
+    expect(report).toMatchObject({ snapshotLoad: 'rebuilt-indexes', snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS }, tracks: { imported: 0, alreadyPresent: 68 } });
+    expect((await readArchive(db(), report.userId)).snapshots).toEqual(expectedSnapshots());
+    expect((await schema()).rows).toEqual(before);
+    expect(before.map((r) => r.def)).toEqual(
+      expect.arrayContaining([
+        'FOREIGN KEY (track_id) REFERENCES tracks(track_id)',
+        'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
+        'PRIMARY KEY (user_id, time_range, snapshot_date, track_id)',
+        'CREATE INDEX snapshots_user_date_idx ON public.snapshots USING btree (user_id, snapshot_date)',
+        'CREATE INDEX snapshots_user_track_date_idx ON public.snapshots USING btree (user_id, track_id, snapshot_date)',
+        'CREATE UNIQUE INDEX snapshots_pkey ON public.snapshots USING btree (user_id, time_range, snapshot_date, track_id)',
+      ]),
+    );
+    // A second run, now row by row against the rebuilt indexes, finds everything present.
+    const again = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
+    expect(again.snapshots).toMatchObject({ imported: 0, alreadyPresent: 63 });
+  });
+
+  it('--dry-run reports the same figures and writes nothing, not even the owner', async () => {
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'dry-bob', clock, dryRun: true });
+    expect(report).toMatchObject({ dryRun: true, runId: null, tracks: { rejected: EXPECTED_TRACK_REJECTS }, snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS } });
+    expect(await findUserBySpotifyId(db(), 'dry-bob')).toBeUndefined();
+  });
+
+  it('converts text and real values SQLite kept in untyped columns when exact, and rejects the rest', async () => {
+    const file = join(dir, `untyped-${database().engine}.db`);
+    writeLegacyFile(file, {
+      schema: UNTYPED_SCHEMA,
+      tracks: [cleanTrack('u_text', { 4: '215000' }), cleanTrack('u_real', { 4: 215000.0 }), cleanTrack('u_spaces', { 4: ' 180000 ' }), cleanTrack('u_bad', { 4: '215000.5' })],
+      snapshots: [
+        ['u_text', '2025-05-05', 'short_term', '7'],
+        ['u_real', '2025-05-05', 'short_term', 8.0],
+        ['u_text', '2025-05-06', 'short_term', '7.5'],
+        ['u_text', '2025-05-07', 'short_term', 'seven'],
+      ],
+    });
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: file, owner: 'untyped', clock });
+    expect(report.tracks).toMatchObject({ imported: 3, rejected: { invalid_duration_ms: 1 } });
+    expect(report.snapshots).toMatchObject({ imported: 2, rejected: { invalid_rank: 2 } });
+    const archive = await readArchive(db(), report.userId, { trackIdLike: 'u\\_%' });
+    expect(archive.tracks.map((t) => [t.track_id, t.duration_ms])).toEqual([['u_real', 215000], ['u_spaces', 180000], ['u_text', 215000]]);
+    expect(archive.snapshots).toEqual([
+      { track_id: 'u_text', snapshot_date: '2025-05-05', time_range: 'short_term', rank: 7 },
+      { track_id: 'u_real', snapshot_date: '2025-05-05', time_range: 'short_term', rank: 8 },
+    ].sort(byKey));
+  });
+
+  it('refuses a file that is not SQLite, or lacks the tables, naming what is missing', async () => {
+    const notSqlite = join(dir, 'notes.txt');
+    await writeFile(notSqlite, 'hello, this is not a database at all');
+    const run = (path: string) => importLegacyFile(database().withBulkSession, { sourcePath: path, owner: 'carol', clock });
+    await expect(run(notSqlite)).rejects.toThrow(`"${notSqlite}" is not an SQLite database (a Music Time Machine file is the app's music_time_machine.db)`);
+    await expect(run(join(dir, 'nope.db'))).rejects.toThrow(`no file at "${join(dir, 'nope.db')}"`);
+
+    const wrong = join(dir, `wrong-${database().engine}.db`);
+    writeLegacyFile(wrong, { schema: 'CREATE TABLE tracks (track_id TEXT PRIMARY KEY, name TEXT);', tracks: [], snapshots: [] });
+    await expect(run(wrong)).rejects.toThrow(
+      'not a Music Time Machine file: table "tracks" lacks columns artist_name, album_name, duration_ms, spotify_url, raw_json; table "snapshots" is missing',
+    );
+    expect(await findUserBySpotifyId(db(), 'carol')).toBeUndefined();
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { copyLine } from '../../src/lib/copy-text.js';
+import { convertRawJson, convertSnapshot, convertTrack, exactInteger, parseSnapshotDate } from '../../src/services/legacy/rows.js';
+
+describe('legacy row conversions', () => {
+  it('converts integers stored loosely when exact, and only then', () => {
+    for (const [input, expected] of [
+      [215000, 215000], [215000.0, 215000], ['215000', 215000], [' 215000 ', 215000], ['215000.00', 215000], ['2.15e5', 215000], ['+7', 7], [BigInt(42), 42],
+      [215000.5, undefined], ['215000.5', undefined], ['abc', undefined], ['0x10', undefined], ['', undefined], ['1e400', undefined], [Buffer.from('12'), undefined], [null, undefined],
+    ] as const) {
+      expect(exactInteger(input as never), String(input)).toBe(expected);
+    }
+  });
+
+  it('accepts YYYY-MM-DD and YYYY-MM-DD HH:MM:SS, and refuses impossible dates and times', () => {
+    expect(parseSnapshotDate('2024-02-29')).toEqual({ date: '2024-02-29', hadTime: false });
+    expect(parseSnapshotDate('2024-03-01 23:59:59')).toEqual({ date: '2024-03-01', hadTime: true });
+    expect(parseSnapshotDate('2024-03-01 10:20:30.123')).toEqual({ date: '2024-03-01', hadTime: true });
+    for (const bad of ['2023-02-29', '2024-04-31', '2024-00-10', '2024-1-5', '2024-03-01T10:20:30', '2024-03-01 24:00:00', '2024-03-01 10:61:00', ' 2024-03-01', 'today']) {
+      expect(parseSnapshotDate(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('raw_json: objects pass as the original text; what JSONB cannot take is NULL with a reason', () => {
+    expect(convertRawJson('{"n": 12345678901234567890}')).toEqual({ ok: true, value: '{"n": 12345678901234567890}' });
+    expect(convertRawJson('{"emoji": "\\ud83c\\udfb5"}')).toEqual({ ok: true, value: '{"emoji": "\\ud83c\\udfb5"}' });
+    expect(convertRawJson('')).toEqual({ ok: true, value: null });
+    expect(convertRawJson('   ')).toEqual({ ok: true, value: null });
+    expect(convertRawJson(null)).toEqual({ ok: true, value: null });
+    const reason = (text: string | Buffer) => {
+      const r = convertRawJson(text);
+      return r.ok ? 'ok' : r.problem.reason;
+    };
+    expect(reason('{"a":')).toBe('raw_json_invalid');
+    expect(reason(Buffer.from('{}'))).toBe('raw_json_invalid');
+    expect(reason('[1]')).toBe('raw_json_not_object');
+    expect(reason('null')).toBe('raw_json_not_object');
+    expect(reason('42')).toBe('raw_json_not_object');
+    expect(reason('{"a": ["x\\u0000"]}')).toBe('raw_json_nul_escape');
+    expect(reason('{"k\\u0000": 1}')).toBe('raw_json_nul_escape');
+    expect(reason('{"a": "\\udc00"}')).toBe('raw_json_lone_surrogate');
+  });
+
+  it('a track row: kept, kept without raw_json, or rejected with the column at fault', () => {
+    const row = ['id1', 'Name', 'Artist', null, '180000', null, '{"x":1}'] as const;
+    expect(convertTrack([...row])).toEqual({
+      ok: true,
+      track: { track_id: 'id1', name: 'Name', artist_name: 'Artist', album_name: null, duration_ms: 180000, spotify_url: null, raw_json: '{"x":1}' },
+    });
+    expect(convertTrack(['id1', 'Name', 'Artist', null, null, null, '[]'])).toMatchObject({ ok: true, rawJsonProblem: { reason: 'raw_json_not_object' } });
+    expect(convertTrack(['id1', 'Name', 'Artist', null, -5, null, null])).toEqual({
+      ok: false,
+      problem: { reason: 'invalid_duration_ms', column: 'duration_ms', detail: '-5 is not a whole number of milliseconds between 0 and 2147483647' },
+    });
+    expect(convertTrack(['id1', Buffer.from([1, 2, 3]), 'Artist', null, null, null, null])).toEqual({
+      ok: false,
+      problem: { reason: 'not_text', column: 'name', detail: 'a 3-byte blob is not text' },
+    });
+  });
+
+  it('a snapshot row: each reason', () => {
+    const reason = (values: unknown[]) => {
+      const r = convertSnapshot(values as never);
+      return r.ok ? r.snapshot : r.problem.reason;
+    };
+    expect(reason(['t', '2024-01-01 10:00:00', 'long_term', '3'])).toEqual({ track_id: 't', snapshot_date: '2024-01-01', time_range: 'long_term', rank: 3, dateHadTime: true });
+    expect(reason(['', '2024-01-01', 'long_term', 1])).toBe('missing_track_id');
+    expect(reason(['t', '2024-01-01', 'LONG_TERM', 1])).toBe('invalid_time_range');
+    expect(reason(['t', '2024-01-01', 'long_term', 50.5])).toBe('invalid_rank');
+    expect(reason(['t', '2024-01-01', 'long_term', -1])).toBe('rank_out_of_range');
+    expect(reason(['t', 20240101, 'long_term', 1])).toBe('invalid_snapshot_date');
+  });
+
+  it('COPY text escapes backslash, tab, newline and carriage return, and writes \\N for NULL', () => {
+    expect(copyLine(['a\\b\tc\nd\re', null, 5, '🎵 שלום'])).toBe('a\\\\b\\tc\\nd\\re\t\\N\t5\t🎵 שלום\n');
+  });
+});
