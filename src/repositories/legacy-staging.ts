@@ -129,15 +129,7 @@ export async function moveStagedSnapshots(db: Db, userId: number): Promise<MoveC
     select ${userId}, track_id, snapshot_date, time_range, rank from legacy_snapshots
     on conflict do nothing`.execute(db);
   const imported = Number(inserted.numAffectedRows ?? 0n);
-  let differing = 0;
-  if (imported < staged) {
-    const diff = await sql<{ n: number }>`
-      select count(*)::int as n from legacy_snapshots s
-      join snapshots p on p.user_id = ${userId} and p.time_range = s.time_range
-        and p.snapshot_date = s.snapshot_date and p.track_id = s.track_id
-      where p.rank <> s.rank`.execute(db);
-    differing = diff.rows[0]?.n ?? 0;
-  }
+  const differing = imported < staged ? await countDifferingSnapshots(db, userId) : 0;
   return { staged, imported, alreadyPresent: staged - imported, differing };
 }
 
@@ -184,16 +176,18 @@ export async function moveStagedSnapshotsRebuilding(db: Db, userId: number): Pro
     await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
   }
 
-  let differing = 0;
-  if (imported < staged) {
-    const diff = await sql<{ n: number }>`
-      select count(*)::int as n from legacy_snapshots s
-      join snapshots p on p.user_id = ${userId} and p.time_range = s.time_range
-        and p.snapshot_date = s.snapshot_date and p.track_id = s.track_id
-      where p.rank <> s.rank`.execute(db);
-    differing = diff.rows[0]?.n ?? 0;
-  }
+  const differing = imported < staged ? await countDifferingSnapshots(db, userId) : 0;
   return { staged, imported, alreadyPresent: staged - imported, differing };
+}
+
+/** Staged snapshot rows already in the archive with another rank (reported, never overwritten). */
+async function countDifferingSnapshots(db: Db, userId: number): Promise<number> {
+  const diff = await sql<{ n: number }>`
+    select count(*)::int as n from legacy_snapshots s
+    join snapshots p on p.user_id = ${userId} and p.time_range = s.time_range
+      and p.snapshot_date = s.snapshot_date and p.track_id = s.track_id
+    where p.rank <> s.rank`.execute(db);
+  return diff.rows[0]?.n ?? 0;
 }
 
 /** Rows in the snapshots table, from the planner's statistics (cheap; an estimate). */
