@@ -125,3 +125,23 @@ export async function countArchive(db: Db, userId: number): Promise<ArchiveCount
     .executeTakeFirstOrThrow();
   return { tracks: row.tracks, snapshots: row.snapshots, snapshotRows: row.snapshot_rows, days: row.days };
 }
+
+export interface ArchiveSpan {
+  first: string;
+  latest: string;
+  days: number;
+}
+
+/** The dates the user's archive covers, whatever wrote it (captures, imports, the demo seed). */
+export async function findArchiveSpan(db: Db, userId: number): Promise<ArchiveSpan | undefined> {
+  const row = await db
+    .selectFrom('snapshots')
+    .select([
+      sql<string | null>`min(snapshot_date)`.as('first'),
+      sql<string | null>`max(snapshot_date)`.as('latest'),
+      sql<number>`count(distinct snapshot_date)`.as('days'),
+    ])
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return row.first && row.latest ? { first: row.first, latest: row.latest, days: row.days } : undefined;
+}

@@ -5,8 +5,9 @@ import { loadConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findCaptureStatus } from '../../src/repositories/capture-status.js';
-import { findUserBySpotifyId } from '../../src/repositories/users.js';
-import { RANGES } from '../factories.js';
+import { replaceSnapshot } from '../../src/repositories/snapshots.js';
+import { findUserBySpotifyId, upsertUser } from '../../src/repositories/users.js';
+import { createTracks, RANGES } from '../factories.js';
 import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
 import { cookieFrom } from '../support/cookies.js';
@@ -78,6 +79,7 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
 
     const { page } = await csrfFrom(cookie);
     expect(page).toContain('2026-08-01: 50 short-term, 50 medium-term, 50 long-term tracks');
+    expect(page).toContain('1 day of snapshots, 2026-08-01 to 2026-08-01');
     expect(page).toContain('Take a snapshot now');
     expect(page).toContain('2026-08-02 04:00 UTC'); // next run: SNAPSHOT_CRON's default, daily 04:00
 
@@ -123,6 +125,20 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     });
     expect(await findCaptureStatus(database().db, user.id)).toMatchObject({ last_success_date: '2026-08-01', last_error_code: 'spotify_unavailable' });
     now = new Date('2026-08-01T10:00:00Z');
+  });
+
+  it('an archive written by an import (no capture yet) shows its dates, and login does not capture over it', async () => {
+    fake.addUser({ id: 'snap-imported', display_name: 'Imported Archive' });
+    const user = await upsertUser(database().db, { spotifyId: 'snap-imported' });
+    const ids = await createTracks(database().db, 3);
+    for (const date of ['2019-03-01', '2019-04-01', '2021-12-31']) {
+      await replaceSnapshot(database().db, { userId: user.id, snapshotDate: date, timeRange: 'long_term', trackIds: ids });
+    }
+    const cookie = await logIn('snap-imported');
+    expect(topTrackCalls(fake)).toEqual([]);
+    const { page } = await csrfFrom(cookie);
+    expect(page).toContain('3 days of snapshots, 2019-03-01 to 2021-12-31');
+    expect(page).toMatch(/Last snapshot taken here<\/dt>\s*<dd>none yet<\/dd>/);
   });
 
   it('an account without top tracks shows "nothing to capture", not an error', async () => {
