@@ -78,7 +78,7 @@ export interface ImportRunsTable {
   finished_at: Date | null;
 }
 
-/** One row per user: how their snapshot captures are going (migrations/0004_capture_status.sql). */
+/** One row per user: how their snapshot captures are going (migrations/0002_capture_status.sql). */
 export type CaptureState = 'idle' | 'queued' | 'retrying' | 'deferred' | 'failed' | 'needs_reauth';
 export interface CaptureStatusTable {
   user_id: number;
