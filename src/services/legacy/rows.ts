@@ -1,4 +1,5 @@
 import { isIsoDate } from '../../lib/dates.js';
+import type { LegacySnapshotRow, LegacyTrackRow } from '../../repositories/legacy-export.js';
 
 /**
  * Per-row conversion of the tutorial's SQLite rows into what PostgreSQL stores. Pure: each
@@ -34,22 +35,10 @@ export interface Problem<R extends string> {
   detail: string;
 }
 
-export interface LegacyTrack {
-  track_id: string;
-  name: string;
-  artist_name: string;
-  album_name: string | null;
-  duration_ms: number | null;
-  spotify_url: string | null;
-  /** The source JSON text as is (PostgreSQL parses it, keeping number precision), or NULL. */
-  raw_json: string | null;
-}
+/** A converted track: the legacy row shape; `raw_json` is the source JSON text as is (or NULL). */
+export type LegacyTrack = LegacyTrackRow;
 
-export interface LegacySnapshot {
-  track_id: string;
-  snapshot_date: string;
-  time_range: string;
-  rank: number;
+export interface LegacySnapshot extends LegacySnapshotRow {
   /** True when the source held a date and time and the time was dropped. */
   dateHadTime: boolean;
 }
