@@ -78,15 +78,14 @@ export async function stageLegacyFile(session: BulkSession, source: LegacySource
   const trackRejected: Record<string, number> = {};
   const rawJsonNull: Record<string, number> = {};
   const rejectedIds: string[] = [];
-  let chunkNo = 0;
   async function* trackChunks(): AsyncGenerator<string> {
-    let chunk = '';
-    let inChunk = 0;
+    const chunks = new CopyChunker();
     for (const row of source.tracks()) {
       const [rowid, ...values] = row;
       rowsRead++;
       const result = convertTrack(values);
       const originals = Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
+      let line: string | undefined;
       if (!result.ok) {
         trackRejected[result.problem.reason] = (trackRejected[result.problem.reason] ?? 0) + 1;
         if (typeof values[0] === 'string' && values[0] !== '' && !values[0].includes('\u0000')) rejectedIds.push(values[0]);
@@ -98,17 +97,17 @@ export async function stageLegacyFile(session: BulkSession, source: LegacySource
           await emit({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
         }
         const t = result.track;
-        chunk += copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
+        line = copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
       }
-      if (++inChunk === IMPORT_CHUNK_ROWS) {
-        yield chunk;
-        chunk = '';
-        inChunk = 0;
+      const full = chunks.add(line);
+      if (full !== undefined) {
+        yield full;
         progress('tracks');
-        checkpoint(`tracks-chunk-${++chunkNo}`);
+        checkpoint(`tracks-chunk-${chunks.done}`);
       }
     }
-    if (chunk) yield chunk;
+    const rest = chunks.rest();
+    if (rest) yield rest;
     progress('tracks');
   }
   await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, trackChunks());
@@ -127,49 +126,41 @@ export async function stageLegacyFile(session: BulkSession, source: LegacySource
   const snapshotsStarted = clock.now().getTime();
   const snapshotRejected: Record<string, number> = {};
   let datesWithTime = 0;
-  chunkNo = 0;
   async function* snapshotChunks(): AsyncGenerator<string> {
-    let chunk = '';
-    let inChunk = 0;
+    const chunks = new CopyChunker();
     for (const row of source.snapshots()) {
       rowsRead++;
       // Fast path for the common clean row (same rules as convertSnapshot, fewer allocations).
       const [rowid, trackId, date, range, rank] = row;
+      let line: string | undefined;
       if (
         typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
         typeof date === 'string' && date.length === 10 && isValidDate(date) &&
         typeof range === 'string' && TIME_RANGES.has(range) &&
         typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
       ) {
-        chunk += `${rowid}\t${trackId}\t${date}\t${range}\t${rank}\n`;
-        if (++inChunk === IMPORT_CHUNK_ROWS) {
-          yield chunk;
-          chunk = '';
-          inChunk = 0;
-          progress('snapshots');
-          checkpoint(`snapshots-chunk-${++chunkNo}`);
-        }
-        continue;
-      }
-      const values = row.slice(1);
-      const result = convertSnapshot(values);
-      if (!result.ok) {
-        snapshotRejected[result.problem.reason] = (snapshotRejected[result.problem.reason] ?? 0) + 1;
-        await emit(snapshotReject(values, result.problem));
+        line = `${rowid}\t${trackId}\t${date}\t${range}\t${rank}\n`;
       } else {
-        const s = result.snapshot;
-        if (s.dateHadTime) datesWithTime++;
-        chunk += copyLine([Number(rowid), s.track_id, s.snapshot_date, s.time_range, s.rank]);
+        const values = row.slice(1);
+        const result = convertSnapshot(values);
+        if (!result.ok) {
+          snapshotRejected[result.problem.reason] = (snapshotRejected[result.problem.reason] ?? 0) + 1;
+          await emit(snapshotReject(values, result.problem));
+        } else {
+          const s = result.snapshot;
+          if (s.dateHadTime) datesWithTime++;
+          line = copyLine([Number(rowid), s.track_id, s.snapshot_date, s.time_range, s.rank]);
+        }
       }
-      if (++inChunk === IMPORT_CHUNK_ROWS) {
-        yield chunk;
-        chunk = '';
-        inChunk = 0;
+      const full = chunks.add(line);
+      if (full !== undefined) {
+        yield full;
         progress('snapshots');
-        checkpoint(`snapshots-chunk-${++chunkNo}`);
+        checkpoint(`snapshots-chunk-${chunks.done}`);
       }
     }
-    if (chunk) yield chunk;
+    const rest = chunks.rest();
+    if (rest) yield rest;
     progress('snapshots');
   }
   await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, snapshotChunks());
@@ -218,5 +209,38 @@ async function reportSetRejects(session: BulkSession, source: LegacySource, emit
       await emit(snapshotReject(values, { reason: r.reason, ...SET_REJECT_DETAILS[r.reason]! }));
     }
     after = page.at(-1)!.src_rowid;
+  }
+}
+
+/**
+ * COPY text cut into chunks of IMPORT_CHUNK_ROWS source rows. Rejected rows count too (they add
+ * no line), so chunk N always ends at the same source row and kill points are reproducible.
+ */
+class CopyChunker {
+  #text = '';
+  #rows = 0;
+  #done = 0;
+
+  /** Takes one source row's COPY line (undefined when rejected); returns the chunk once it is full. */
+  add(line: string | undefined): string | undefined {
+    if (line !== undefined) this.#text += line;
+    if (++this.#rows < IMPORT_CHUNK_ROWS) return undefined;
+    const full = this.#text;
+    this.#text = '';
+    this.#rows = 0;
+    this.#done++;
+    return full;
+  }
+
+  /** How many full chunks were handed out. */
+  get done(): number {
+    return this.#done;
+  }
+
+  /** The last, partial chunk ('' when the rows divided evenly). */
+  rest(): string {
+    const rest = this.#text;
+    this.#text = '';
+    return rest;
   }
 }
