@@ -25,13 +25,13 @@ export async function listUserTracksPage(db: Db, userId: number, afterTrackId: s
   const result = await sql<LegacyTrackRow>`
     select t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json::text as raw_json
     from tracks t
-    where t.track_id collate "C" > ${afterTrackId}
+    where t.track_id > ${afterTrackId}
       and exists (select 1 from snapshots s where s.user_id = ${userId} and s.track_id = t.track_id)
-    order by t.track_id collate "C" limit ${limit}`.execute(db);
+    order by t.track_id limit ${limit}`.execute(db);
   return result.rows;
 }
 
-/** The user's snapshot rows after the key `after` (time_range, snapshot_date, track_id), in key order. */
+/** The user's snapshot rows after the key `after` (snapshot_date, time_range, track_id), in primary key order. */
 export async function listUserSnapshotsPage(
   db: Db,
   userId: number,
@@ -41,7 +41,7 @@ export async function listUserSnapshotsPage(
   const result = await sql<LegacySnapshotRow>`
     select track_id, snapshot_date, time_range, rank from snapshots
     where user_id = ${userId}
-      ${after ? sql`and (time_range, snapshot_date, track_id) > (${after.time_range}, ${after.snapshot_date}::date, ${after.track_id})` : sql``}
-    order by time_range, snapshot_date, track_id limit ${limit}`.execute(db);
+      ${after ? sql`and (snapshot_date, time_range, track_id) > (${after.snapshot_date}::date, ${after.time_range}, ${after.track_id})` : sql``}
+    order by snapshot_date, time_range, track_id limit ${limit}`.execute(db);
   return result.rows;
 }

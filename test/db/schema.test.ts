@@ -10,8 +10,8 @@ import { describeEachEngine } from '../support/databases.js';
 describeEachEngine('schema', ({ database }) => {
   it('matches the reviewed snapshot', async () => {
     const db = database().db;
-    const columns = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string; is_identity: string; column_default: string | null; generation_expression: string | null }>`
-      select table_name, column_name, data_type, is_nullable, is_identity, column_default, generation_expression
+    const columns = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string; is_identity: string; column_default: string | null; generation_expression: string | null; collation_name: string | null }>`
+      select table_name, column_name, data_type, collation_name, is_nullable, is_identity, column_default, generation_expression
       from information_schema.columns
       where table_schema = 'public' and table_name not like 'kysely_%'
       order by table_name, ordinal_position`.execute(db);
@@ -34,6 +34,7 @@ describeEachEngine('schema', ({ database }) => {
         lines.push('', `table ${table}`);
       }
       const extras = [
+        c.collation_name ? `collate "${c.collation_name}"` : '',
         c.is_nullable === 'NO' ? 'not null' : '',
         c.is_identity === 'YES' ? 'generated always as identity' : '',
         c.column_default ? `default ${c.column_default}` : '',

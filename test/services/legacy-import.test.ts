@@ -205,10 +205,9 @@ describeEachEngine('legacy import', ({ database }) => {
       expect.arrayContaining([
         'FOREIGN KEY (track_id) REFERENCES tracks(track_id)',
         'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
-        'PRIMARY KEY (user_id, time_range, snapshot_date, track_id)',
-        'CREATE INDEX snapshots_user_date_idx ON public.snapshots USING btree (user_id, snapshot_date)',
+        'PRIMARY KEY (user_id, snapshot_date, time_range, track_id)',
         'CREATE INDEX snapshots_user_track_date_idx ON public.snapshots USING btree (user_id, track_id, snapshot_date)',
-        'CREATE UNIQUE INDEX snapshots_pkey ON public.snapshots USING btree (user_id, time_range, snapshot_date, track_id)',
+        'CREATE UNIQUE INDEX snapshots_pkey ON public.snapshots USING btree (user_id, snapshot_date, time_range, track_id)',
       ]),
     );
     // A second run, now row by row against the rebuilt indexes, finds everything present.

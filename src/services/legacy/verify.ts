@@ -29,8 +29,8 @@ export interface VerifyReport {
   snapshots: TableComparison & { read: number; rejected: number };
 }
 
-/** The indexes the archive's queries rely on (migrations/0001_init.sql). */
-export const REQUIRED_INDEXES = ['snapshots_pkey', 'snapshots_user_date_idx', 'snapshots_user_track_date_idx', 'tracks_pkey', 'tracks_search_vector_idx'];
+/** The indexes the archive's queries rely on (see migrations/). */
+export const REQUIRED_INDEXES = ['snapshots_pkey', 'snapshots_user_track_date_idx', 'tracks_pkey', 'tracks_search_vector_idx'];
 export const REQUIRED_FOREIGN_KEYS = ['FOREIGN KEY (track_id) REFERENCES tracks(track_id)', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE'];
 
 /**
