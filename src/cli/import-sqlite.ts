@@ -8,7 +8,7 @@ export const KILL_AT_VARIABLE = 'MTM_IMPORT_KILL_AT';
 export const importSqliteCommand: Command = {
   name: 'import-sqlite',
   summary: "import the tutorial's SQLite file (music_time_machine.db) into one user's archive",
-  usage: `mtm import-sqlite FILE --owner SPOTIFY_USER_ID [--dry-run] [--rejects FILE] [--json] [--env-file FILE]
+  usage: `mtm import-sqlite FILE --owner SPOTIFY_USER_ID [--dry-run] [--rejects FILE] [--keep-constraints | --rebuild-indexes] [--json] [--env-file FILE]
 
   Imports the legacy Flask app's SQLite file into the configured database (PostgreSQL, or the
   embedded one), as the archive of SPOTIFY_USER_ID (created if new, so their first login finds it).
@@ -23,15 +23,19 @@ export const importSqliteCommand: Command = {
                   load snapshots row by row through the live indexes and foreign keys, for a
                   busy shared server. By default a large import (100,000+ rows, into a table
                   holding no more than that) drops and rebuilds them, which is several times
-                  faster but locks the snapshots table during the final step.
+                  faster but locks the snapshots table while it runs.
+  --rebuild-indexes
+                  drop and rebuild them whatever the sizes (a quiet server, an import split
+                  into files of fewer rows)
   --rejects FILE  write the rejected rows to FILE
   --json          print the report as JSON (no progress bar)`,
 
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { owner: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, rejects: { type: 'string' }, 'keep-constraints': { type: 'boolean', default: false } }, 1);
+    const { values, positionals } = parseCommandArgs(argv, { owner: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, rejects: { type: 'string' }, 'keep-constraints': { type: 'boolean', default: false }, 'rebuild-indexes': { type: 'boolean', default: false } }, 1);
     const file = positionals[0];
     if (!file) throw new UsageError('say which file: mtm import-sqlite FILE --owner SPOTIFY_USER_ID');
     if (!values.owner) throw new UsageError('--owner SPOTIFY_USER_ID is required (the legacy file has no user column)');
+    if (values['keep-constraints'] && values['rebuild-indexes']) throw new UsageError('choose one of --keep-constraints and --rebuild-indexes');
     const config = configFor(io.env, values['env-file']);
     const killAt = io.env[KILL_AT_VARIABLE];
     const bar = progressBar(process.stderr, !values.json && process.stderr.isTTY === true);
@@ -50,7 +54,7 @@ export const importSqliteCommand: Command = {
         sourcePath: file,
         owner: values.owner,
         dryRun: values['dry-run'],
-        constraints: values['keep-constraints'] ? 'keep' : 'auto',
+        constraints: values['keep-constraints'] ? 'keep' : values['rebuild-indexes'] ? 'rebuild' : 'auto',
         rejects: values.rejects ? fileRejectSink(values.rejects) : undefined,
         clock: systemClock,
         onProgress: (p) => bar.update(p.rowsRead, p.totalRows, p.phase),

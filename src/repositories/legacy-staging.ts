@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './executor.js';
+import { withSnapshotKeysRebuilt } from './snapshot-bulk.js';
 
 /**
  * The SQL of the legacy import's staging area: session-local temp tables that COPY fills, and
@@ -134,48 +135,21 @@ export async function moveStagedSnapshots(db: Db, userId: number): Promise<MoveC
 }
 
 /**
- * The same move for a large import into a table no bigger than the import (typically the first
- * migration): inserting millions of rows one index entry and two foreign-key trigger calls at a
- * time is several times slower than loading the heap and rebuilding. So, inside the caller's
- * transaction: drop the snapshots key, indexes and foreign keys (their definitions read from the
- * catalog, so later migrations are honoured), insert what is not already there, then recreate
- * them; re-adding each foreign key checks every row in one pass. The cost: the snapshots table is
- * locked (ACCESS EXCLUSIVE) until the transaction commits.
+ * The same move for a large import into a table no bigger than the import: the key, indexes and
+ * foreign keys are rebuilt around the insert (see withSnapshotKeysRebuilt).
  */
 export async function moveStagedSnapshotsRebuilding(db: Db, userId: number): Promise<MoveCounts> {
   const staged = await countRows(db, 'legacy_snapshots');
-  await sql`lock table snapshots in access exclusive mode`.execute(db);
-  const constraints = await sql<{ name: string; type: 'p' | 'f'; definition: string }>`
-    select conname as name, contype as type, pg_get_constraintdef(oid) as definition
-    from pg_constraint where conrelid = 'snapshots'::regclass and contype in ('p', 'f')
-    order by contype desc, conname`.execute(db); // 'p' first when re-adding: drop in reverse
-  const indexes = await sql<{ definition: string; name: string }>`
-    select pg_get_indexdef(i.indexrelid) as definition, c.relname as name
-    from pg_index i join pg_class c on c.oid = i.indexrelid
-    where i.indrelid = 'snapshots'::regclass
-      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)
-    order by c.relname`.execute(db);
-  for (const c of [...constraints.rows].reverse()) {
-    await sql`alter table snapshots drop constraint ${sql.id(c.name)}`.execute(db);
-  }
-  for (const i of indexes.rows) await sql`drop index ${sql.id(i.name)}`.execute(db);
-
-  const inserted = await sql`
-    insert into snapshots (user_id, track_id, snapshot_date, time_range, rank)
-    select ${userId}, s.track_id, s.snapshot_date, s.time_range, s.rank from legacy_snapshots s
-    where not exists (
-      select 1 from snapshots p where p.user_id = ${userId} and p.time_range = s.time_range
-        and p.snapshot_date = s.snapshot_date and p.track_id = s.track_id)`.execute(db);
-  const imported = Number(inserted.numAffectedRows ?? 0n);
-
-  for (const c of constraints.rows.filter((k) => k.type === 'p')) {
-    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
-  }
-  for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
-  for (const c of constraints.rows.filter((k) => k.type === 'f')) {
-    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
-  }
-
+  const imported = await withSnapshotKeysRebuilt(db, async () => {
+    // No index to resolve conflicts with: leave out, by hand, the keys the archive already has.
+    const inserted = await sql`
+      insert into snapshots (user_id, track_id, snapshot_date, time_range, rank)
+      select ${userId}, s.track_id, s.snapshot_date, s.time_range, s.rank from legacy_snapshots s
+      where not exists (
+        select 1 from snapshots p where p.user_id = ${userId} and p.time_range = s.time_range
+          and p.snapshot_date = s.snapshot_date and p.track_id = s.track_id)`.execute(db);
+    return Number(inserted.numAffectedRows ?? 0n);
+  });
   const differing = imported < staged ? await countDifferingSnapshots(db, userId) : 0;
   return { staged, imported, alreadyPresent: staged - imported, differing };
 }

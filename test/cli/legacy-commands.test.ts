@@ -33,6 +33,11 @@ describe('mtm import-sqlite, verify, export-sqlite', () => {
       out: [],
       err: ['mtm import-sqlite: --owner SPOTIFY_USER_ID is required (the legacy file has no user column). Run `mtm import-sqlite --help`.'],
     });
+    expect(await mtm('import-sqlite', file, '--owner', 'alice', '--keep-constraints', '--rebuild-indexes')).toEqual({
+      code: 2,
+      out: [],
+      err: ['mtm import-sqlite: choose one of --keep-constraints and --rebuild-indexes. Run `mtm import-sqlite --help`.'],
+    });
     expect((await mtm('verify', '--owner', 'x')).err).toEqual(['mtm verify: say which file: mtm verify FILE --owner SPOTIFY_USER_ID. Run `mtm verify --help`.']);
     const text = join(dir, 'notes.txt');
     await writeFile(text, 'not a database');

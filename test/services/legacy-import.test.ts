@@ -15,10 +15,16 @@ import { readArchive } from '../support/archive.js';
 
 let dir: string;
 let dirtyFile: string;
+/** The dirty file without its two 'YYYY-MM-DD HH:MM:SS' rows: every other dirty case, and no key can repeat. */
+let noTimesFile: string;
+const isDateWithTime = (value: unknown) => typeof value === 'string' && value.length > 10;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mtm-legacy-'));
   dirtyFile = join(dir, 'music_time_machine.db');
   writeLegacyFile(dirtyFile, dirtyLegacyData());
+  noTimesFile = join(dir, 'no-times.db');
+  const data = dirtyLegacyData();
+  writeLegacyFile(noTimesFile, { ...data, snapshots: data.snapshots.filter((row) => !isDateWithTime(row[1])) });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -213,6 +219,60 @@ describeEachEngine('legacy import', ({ database }) => {
     // A second run, now row by row against the rebuilt indexes, finds everything present.
     const again = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
     expect(again.snapshots).toMatchObject({ imported: 0, alreadyPresent: 63 });
+  });
+
+  it('a large first import COPYs snapshots straight into the table: same rows, counts and rejects file as the staged load', async () => {
+    const schema = () => sql<{ def: string }>`
+      select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'snapshots'::regclass
+      union all select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'snapshots'::regclass
+      order by 1`.execute(db());
+    const schemaBefore = (await schema()).rows;
+    const run = (owner: string, constraints: 'keep' | 'rebuild', rejectsPath?: string) =>
+      importLegacyFile(database().withBulkSession, {
+        sourcePath: noTimesFile,
+        owner,
+        clock,
+        constraints,
+        ...(rejectsPath && { rejects: fileRejectSink(rejectsPath) }),
+      });
+    const stagedRejects = join(dir, `staged-${database().engine}.jsonl`);
+    const directRejects = join(dir, `direct-${database().engine}.jsonl`);
+    const staged = await run('staged-dora', 'keep', stagedRejects);
+    const direct = await run('direct-dora', 'rebuild', directRejects);
+
+    expect(staged.snapshotLoad).toBe('row-by-row');
+    expect(direct.snapshotLoad).toBe('direct-copy');
+    const { duplicate_key: _none, ...rejectedWithoutDuplicates } = EXPECTED_SNAPSHOT_REJECTS;
+    expect(direct.snapshots).toEqual({ read: 76, imported: 62, alreadyPresent: 0, alreadyPresentDiffering: 0, rejected: rejectedWithoutDuplicates, ms: direct.snapshots.ms });
+    expect(staged.snapshots).toEqual({ ...direct.snapshots, ms: staged.snapshots.ms });
+    expect(direct.tracks).toEqual({ ...staged.tracks, imported: 0, alreadyPresent: 68, ms: direct.tracks.ms });
+
+    const expected = expectedSnapshots().filter((r) => !(r.track_id === 't_plain' && r.snapshot_date === '2024-01-02'));
+    expect((await readArchive(db(), direct.userId)).snapshots).toEqual(expected);
+    expect((await readArchive(db(), staged.userId)).snapshots).toEqual(expected);
+    // Same reject lines in the same order, down to the byte.
+    const directLines = await readFile(directRejects, 'utf8');
+    expect(directLines.trim().split('\n')).toHaveLength(25);
+    expect(directLines).toBe(await readFile(stagedRejects, 'utf8'));
+    // The key, the track index and both foreign keys are back.
+    expect((await schema()).rows).toEqual(schemaBefore);
+
+    // Once the owner has snapshots, a rebuild stages them again (it must skip what is present).
+    const again = await run('direct-dora', 'rebuild');
+    expect(again.snapshotLoad).toBe('rebuilt-indexes');
+    expect(again.snapshots).toMatchObject({ imported: 0, alreadyPresent: 62 });
+    // A file whose dates carry times can make two rows one key: it is always staged.
+    const withTimes = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'timed-dora', clock, constraints: 'rebuild' });
+    expect(withTimes.snapshotLoad).toBe('rebuilt-indexes');
+  });
+
+  it('a direct-copy dry run counts the same and writes nothing', async () => {
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: noTimesFile, owner: 'dry-dora', clock, constraints: 'rebuild', dryRun: true });
+    expect(report).toMatchObject({ dryRun: true, runId: null, snapshotLoad: 'direct-copy', snapshots: { imported: 62, alreadyPresent: 0 } });
+    expect(await findUserBySpotifyId(db(), 'dry-dora')).toBeUndefined();
+    const orphans = await sql<{ n: number }>`
+      select count(*)::int as n from snapshots s where not exists (select 1 from users u where u.id = s.user_id)`.execute(db());
+    expect(orphans.rows[0]!.n).toBe(0);
   });
 
   it('--dry-run reports the same figures and writes nothing, not even the owner', async () => {

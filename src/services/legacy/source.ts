@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import Sqlite from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
@@ -23,6 +21,11 @@ export interface LegacySource {
   tracks(): IterableIterator<SqliteValue[]>;
   /** [rowid, ...SNAPSHOT_COLUMNS] per row, streamed. */
   snapshots(): IterableIterator<SqliteValue[]>;
+  /**
+   * True when some snapshot_date holds more than a date ('YYYY-MM-DD HH:MM:SS'): dropping the
+   * time can then make two rows one key. One pass over the table, so ask once.
+   */
+  snapshotDatesHaveTimes(): boolean;
   /** The original values of some snapshot rows, for the rejects file. */
   snapshotsByRowid(rowids: readonly number[]): Map<number, SqliteValue[]>;
   close(): void;
@@ -49,6 +52,8 @@ export async function openLegacySource(path: string): Promise<LegacySource> {
       snapshotKeyEnforced,
       tracks: () => pages(trackPage),
       snapshots: () => pages(snapshotPage),
+      snapshotDatesHaveTimes: () =>
+        (db.prepare(`select exists (select 1 from snapshots where typeof(snapshot_date) = 'text' and length(snapshot_date) > 10) as found`).get() as { found: number }).found === 1,
       snapshotsByRowid(rowids) {
         const found = new Map<number, SqliteValue[]>();
         for (const rowid of rowids) {
@@ -123,11 +128,4 @@ function checkSchema(db: Sqlite.Database): boolean {
   }
   if (problems.length) throw new LegacyFileError(`not a Music Time Machine file: ${problems.join('; ')}`);
   return snapshotKeyEnforced;
-}
-
-/** SHA-256 of the file, streamed: identifies "the same file" across reruns. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

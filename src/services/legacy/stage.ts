@@ -45,14 +45,39 @@ export interface StageOptions {
   checkpoint?: ((name: string) => void) | undefined;
 }
 
-export interface StageResult {
+export type StageResult = TrackStageResult & SnapshotStageResult;
+
+export interface TrackStageResult {
   trackRejected: Record<string, number>;
   rawJsonNull: Record<string, number>;
-  snapshotRejected: Record<string, number>;
   tracksStageMs: number;
-  snapshotsStageMs: number;
-  stagedAt: number;
-  checkedAt: number;
+  /** What a snapshot's track_id may be: ids staged (imported or already present) and ids rejected. */
+  trackIds?: TrackIds;
+}
+
+export interface TrackIds {
+  staged: Set<string>;
+  rejected: Set<string>;
+}
+
+/** Shared state of one staging run: the progress counter runs across both tables. */
+export interface StageContext extends StageOptions {
+  source: LegacySource;
+  progress(phase: StageProgress['phase']): void;
+  countRow(): void;
+  emit(entry: RejectEntry): Promise<void>;
+}
+
+export function stageContext(source: LegacySource, options: StageOptions): StageContext {
+  const totalRows = source.counts.tracks + source.counts.snapshots;
+  let rowsRead = 0;
+  return {
+    ...options,
+    source,
+    progress: (phase) => options.onProgress?.({ phase, rowsRead, totalRows }),
+    countRow: () => void rowsRead++,
+    emit: async (entry) => options.rejects?.write(entry),
+  };
 }
 
 /**
@@ -63,26 +88,34 @@ export interface StageResult {
  * Shared by import (which then moves the rows) and verify (which compares them).
  */
 export async function stageLegacyFile(session: BulkSession, source: LegacySource, options: StageOptions): Promise<StageResult> {
+  const context = stageContext(source, options);
+  const tracks = await stageTracks(session, context);
+  const snapshots = await stageSnapshots(session, context);
+  return { ...tracks, ...snapshots };
+}
+
+/**
+ * Creates the staging tables and stages the file's tracks: converted, checked, COPY'd into
+ * legacy_tracks, duplicates removed. With `collectIds`, also returns the ids a snapshot row may
+ * reference (memory grows with the number of tracks; callers cap it).
+ */
+export async function stageTracks(session: BulkSession, context: StageContext, collectIds = false): Promise<TrackStageResult> {
   const { db } = session;
-  const { clock, rejects } = options;
-  const checkpoint = options.checkpoint ?? (() => {});
+  const { clock, source, emit } = context;
+  const checkpoint = context.checkpoint ?? (() => {});
   await createStagingTables(db);
 
-  const totalRows = source.counts.tracks + source.counts.snapshots;
-  let rowsRead = 0;
-  const progress = (phase: StageProgress['phase']) => options.onProgress?.({ phase, rowsRead, totalRows });
-  const emit = async (entry: RejectEntry) => rejects?.write(entry);
-
-  // Tracks: convert, COPY good rows, remember rejected ids (a snapshot of theirs says "track_rejected").
+  // Convert, COPY good rows, remember rejected ids (a snapshot of theirs says "track_rejected").
   const tracksStarted = clock.now().getTime();
   const trackRejected: Record<string, number> = {};
   const rawJsonNull: Record<string, number> = {};
   const rejectedIds: string[] = [];
+  const stagedIds = collectIds ? new Set<string>() : undefined;
   async function* trackChunks(): AsyncGenerator<string> {
     const chunks = new CopyChunker();
     for (const row of source.tracks()) {
       const [rowid, ...values] = row;
-      rowsRead++;
+      context.countRow();
       const result = convertTrack(values);
       const originals = Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
       let line: string | undefined;
@@ -97,18 +130,19 @@ export async function stageLegacyFile(session: BulkSession, source: LegacySource
           await emit({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
         }
         const t = result.track;
+        stagedIds?.add(t.track_id);
         line = copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
       }
       const full = chunks.add(line);
       if (full !== undefined) {
         yield full;
-        progress('tracks');
+        context.progress('tracks');
         checkpoint(`tracks-chunk-${chunks.done}`);
       }
     }
     const rest = chunks.rest();
     if (rest) yield rest;
-    progress('tracks');
+    context.progress('tracks');
   }
   await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, trackChunks());
   if (rejectedIds.length) {
@@ -121,61 +155,89 @@ export async function stageLegacyFile(session: BulkSession, source: LegacySource
     await emit({ table: 'tracks', key: { track_id: dup.track_id }, reason: 'duplicate_key', column: 'track_id', detail: 'the file holds this track id twice; the last row was kept', action: 'rejected', values: { src_rowid: dup.src_rowid } });
   }
   const tracksStageMs = clock.now().getTime() - tracksStarted;
+  const trackIds = stagedIds && { staged: stagedIds, rejected: new Set(rejectedIds) };
+  return { trackRejected, rawJsonNull, tracksStageMs, ...(trackIds && { trackIds }) };
+}
 
-  // Snapshots: same, streamed; the set-based checks come once everything is staged.
+export interface SnapshotStageResult {
+  snapshotRejected: Record<string, number>;
+  snapshotsStageMs: number;
+  stagedAt: number;
+  checkedAt: number;
+}
+
+/** Stages the file's snapshots (after stageTracks), then runs the set-based checks. */
+export async function stageSnapshots(session: BulkSession, context: StageContext): Promise<SnapshotStageResult> {
+  const { db } = session;
+  const { clock, source } = context;
+  const checkpoint = context.checkpoint ?? (() => {});
   const snapshotsStarted = clock.now().getTime();
   const snapshotRejected: Record<string, number> = {};
   let datesWithTime = 0;
   async function* snapshotChunks(): AsyncGenerator<string> {
     const chunks = new CopyChunker();
     for (const row of source.snapshots()) {
-      rowsRead++;
-      // Fast path for the common clean row (same rules as convertSnapshot, fewer allocations).
-      const [rowid, trackId, date, range, rank] = row;
+      context.countRow();
+      const checked = checkSnapshotRow(row);
       let line: string | undefined;
-      if (
-        typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
-        typeof date === 'string' && date.length === 10 && isValidDate(date) &&
-        typeof range === 'string' && TIME_RANGES.has(range) &&
-        typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
-      ) {
-        line = `${rowid}\t${trackId}\t${date}\t${range}\t${rank}\n`;
+      if (checked.ok) {
+        if (checked.dateHadTime) datesWithTime++;
+        line = `${row[0]}\t${checked.fields}`;
       } else {
-        const values = row.slice(1);
-        const result = convertSnapshot(values);
-        if (!result.ok) {
-          snapshotRejected[result.problem.reason] = (snapshotRejected[result.problem.reason] ?? 0) + 1;
-          await emit(snapshotReject(values, result.problem));
-        } else {
-          const s = result.snapshot;
-          if (s.dateHadTime) datesWithTime++;
-          line = copyLine([Number(rowid), s.track_id, s.snapshot_date, s.time_range, s.rank]);
-        }
+        snapshotRejected[checked.entry.reason] = (snapshotRejected[checked.entry.reason] ?? 0) + 1;
+        await context.emit(checked.entry);
       }
       const full = chunks.add(line);
       if (full !== undefined) {
         yield full;
-        progress('snapshots');
+        context.progress('snapshots');
         checkpoint(`snapshots-chunk-${chunks.done}`);
       }
     }
     const rest = chunks.rest();
     if (rest) yield rest;
-    progress('snapshots');
+    context.progress('snapshots');
   }
   await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, snapshotChunks());
   checkpoint('staged');
-  progress('finishing');
+  context.progress('finishing');
   const stagedAt = clock.now().getTime();
 
   // Keys can only repeat when a time was dropped from a date, or the file lacks the tutorial's key.
   const checkDuplicates = datesWithTime > 0 || !source.snapshotKeyEnforced;
   const setRejects = await rejectUnloadableSnapshots(db, { checkDuplicates });
-  await reportSetRejects(session, source, emit);
+  await reportSetRejects(source, context.emit, (after) => listSnapshotSetRejects(db, after, 1000));
   for (const [reason, n] of Object.entries(setRejects)) if (n > 0) snapshotRejected[reason] = n;
   const snapshotsStageMs = clock.now().getTime() - snapshotsStarted;
   const checkedAt = clock.now().getTime();
-  return { trackRejected, rawJsonNull, snapshotRejected, tracksStageMs, snapshotsStageMs, stagedAt, checkedAt };
+  return { snapshotRejected, snapshotsStageMs, stagedAt, checkedAt };
+}
+
+/**
+ * One snapshot row checked on its own: `fields` is its COPY text after the first column
+ * (track_id, snapshot_date, time_range, rank and the newline); or the reject line to write.
+ */
+export type CheckedSnapshot =
+  | { ok: true; trackId: string; fields: string; dateHadTime: boolean }
+  | { ok: false; entry: RejectEntry };
+
+/** `row` is [rowid, ...SNAPSHOT_COLUMNS] as the source yields it. */
+export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
+  // Fast path for the common clean row (same rules as convertSnapshot, fewer allocations).
+  const [, trackId, date, range, rank] = row;
+  if (
+    typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
+    typeof date === 'string' && date.length === 10 && isValidDate(date) &&
+    typeof range === 'string' && TIME_RANGES.has(range) &&
+    typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
+  ) {
+    return { ok: true, trackId, fields: `${trackId}\t${date}\t${range}\t${rank}\n`, dateHadTime: false };
+  }
+  const values = row.slice(1);
+  const result = convertSnapshot(values);
+  if (!result.ok) return { ok: false, entry: snapshotReject(values, result.problem) };
+  const s = result.snapshot;
+  return { ok: true, trackId: s.track_id, fields: copyLine([s.track_id, s.snapshot_date, s.time_range, s.rank]), dateHadTime: s.dateHadTime };
 }
 
 function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {
@@ -197,11 +259,14 @@ const SET_REJECT_DETAILS: Record<string, { column: string; detail: string }> = {
   duplicate_key: { column: 'snapshot_date', detail: 'same track, date and range as a later row once the time is dropped; the later row was kept' },
 };
 
+/** A page of set-based rejects after a source rowid, in rowid order. */
+export type SetRejectPages = (afterRowid: number) => Promise<ReadonlyArray<{ src_rowid: number; reason: string }>>;
+
 /** Writes the set-based rejects with their original values, re-read from the file by rowid. */
-async function reportSetRejects(session: BulkSession, source: LegacySource, emit: (e: RejectEntry) => Promise<void>): Promise<void> {
+export async function reportSetRejects(source: LegacySource, emit: (e: RejectEntry) => Promise<void>, pageAfter: SetRejectPages): Promise<void> {
   let after = 0;
   for (;;) {
-    const page = await listSnapshotSetRejects(session.db, after, 1000);
+    const page = await pageAfter(after);
     if (page.length === 0) return;
     const originals = source.snapshotsByRowid(page.map((r) => r.src_rowid));
     for (const r of page) {
@@ -216,7 +281,7 @@ async function reportSetRejects(session: BulkSession, source: LegacySource, emit
  * COPY text cut into chunks of IMPORT_CHUNK_ROWS source rows. Rejected rows count too (they add
  * no line), so chunk N always ends at the same source row and kill points are reproducible.
  */
-class CopyChunker {
+export class CopyChunker {
   #text = '';
   #rows = 0;
   #done = 0;

@@ -1,0 +1,92 @@
+import type { BulkSession } from '../../db/bulk-session.js';
+import type { LegacySource } from './source.js';
+import { checkSnapshotRow, CopyChunker, reportSetRejects, type StageContext, type TrackIds } from './stage.js';
+
+/** Above this many tracks the id set would cost too much memory; the staged path is used instead. */
+export const DIRECT_LOAD_MAX_TRACKS = 1_000_000;
+
+/**
+ * Whether the file's snapshots can skip staging: COPY'd straight into `snapshots` with every check
+ * done per row in JavaScript. That holds when no check needs the other rows:
+ * - the file has the tutorial's key and no date carries a time, so no two rows can become one key;
+ * - the track ids fit in memory, so "is this row's track in the file?" is a set lookup.
+ * The caller adds its own conditions (indexes rebuilt, the owner's archive empty).
+ */
+export function snapshotsCanLoadDirectly(source: LegacySource): boolean {
+  return source.counts.tracks <= DIRECT_LOAD_MAX_TRACKS && source.snapshotKeyEnforced && !source.snapshotDatesHaveTimes();
+}
+
+export interface DirectLoadResult {
+  loaded: number;
+  snapshotRejected: Record<string, number>;
+}
+
+/**
+ * Streams the file's snapshots into the owner's archive with COPY, skipping the staging table
+ * and the INSERT ... SELECT out of it (a quarter of a large import's time). Rejects are the ones
+ * the staged path finds, in the same order: per-row problems as they are read, then rows whose
+ * track is missing or rejected, in source order. Runs inside the caller's transaction, after the
+ * file's tracks are in `tracks`, with the owner's archive empty and the snapshots keys dropped
+ * (see withSnapshotKeysRebuilt), and only when snapshotsCanLoadDirectly(source).
+ */
+export async function loadSnapshotsDirectly(
+  session: BulkSession,
+  context: StageContext,
+  userId: number,
+  trackIds: TrackIds,
+): Promise<DirectLoadResult> {
+  const { source } = context;
+  const checkpoint = context.checkpoint ?? (() => {});
+  const snapshotRejected: Record<string, number> = {};
+  const count = (reason: string) => (snapshotRejected[reason] = (snapshotRejected[reason] ?? 0) + 1);
+  // Rows whose track is not loadable, reported after the stream like the staged path's set
+  // checks; two numbers a row, so even a file of nothing but such rows stays small.
+  const trackRejectRowids: number[] = [];
+  const trackRejectRejected: boolean[] = [];
+  const prefix = `${userId}\t`;
+
+  async function* lines(): AsyncGenerator<string> {
+    const chunks = new CopyChunker();
+    for (const row of source.snapshots()) {
+      context.countRow();
+      const checked = checkSnapshotRow(row);
+      let line: string | undefined;
+      if (!checked.ok) {
+        count(checked.entry.reason);
+        await context.emit(checked.entry);
+      } else if (checked.dateHadTime) {
+        // snapshotsCanLoadDirectly said no date has a time; a key could now repeat unnoticed.
+        throw new Error(`snapshot row ${String(row[0])} has a time in its date; this file needs the staged import`);
+      } else if (trackIds.staged.has(checked.trackId)) {
+        line = prefix + checked.fields;
+      } else {
+        const rejected = trackIds.rejected.has(checked.trackId);
+        count(rejected ? 'track_rejected' : 'track_missing');
+        trackRejectRowids.push(Number(row[0]));
+        trackRejectRejected.push(rejected);
+      }
+      const full = chunks.add(line);
+      if (full !== undefined) {
+        yield full;
+        context.progress('snapshots');
+        checkpoint(`snapshots-chunk-${chunks.done}`);
+      }
+    }
+    const rest = chunks.rest();
+    if (rest) yield rest;
+    context.progress('snapshots');
+  }
+  const loaded = await session.copyInto('snapshots', ['user_id', 'track_id', 'snapshot_date', 'time_range', 'rank'], lines());
+  checkpoint('staged');
+  context.progress('finishing');
+
+  let next = 0; // the rowids were pushed in source (rowid) order, so pages are slices
+  await reportSetRejects(source, context.emit, async () => {
+    const page = [];
+    for (const end = Math.min(next + 1000, trackRejectRowids.length); next < end; next++) {
+      page.push({ src_rowid: trackRejectRowids[next]!, reason: trackRejectRejected[next] ? 'track_rejected' : 'track_missing' });
+    }
+    return page;
+  });
+  return { loaded, snapshotRejected };
+}
