@@ -8,19 +8,20 @@ import { withSnapshotKeysRebuilt } from './snapshot-bulk.js';
  * session (db/bulk-session.ts), since temp tables belong to one session.
  */
 export const STAGED_TRACK_COLUMNS = ['src_rowid', 'track_id', 'name', 'artist_name', 'album_name', 'duration_ms', 'spotify_url', 'raw_json'] as const;
-export const STAGED_SNAPSHOT_COLUMNS = ['src_rowid', 'track_id', 'snapshot_date', 'time_range', 'rank'] as const;
+export const STAGED_SNAPSHOT_COLUMNS = ['src_rowid', 'date_had_time', 'track_id', 'snapshot_date', 'time_range', 'rank'] as const;
 export const REJECTED_TRACK_COLUMNS = ['track_id'] as const;
 
 export async function createStagingTables(db: Db): Promise<void> {
   await dropStagingTables(db);
+  // Ids and ranges collate as in the real tables (migration 0003): byte order sorts fast.
   await sql`
     create temp table legacy_tracks (
-      src_rowid bigint not null, track_id text not null, name text not null, artist_name text not null,
+      src_rowid bigint not null, track_id text collate "C" not null, name text not null, artist_name text not null,
       album_name text, duration_ms integer, spotify_url text, raw_json jsonb);
-    create temp table legacy_rejected_tracks (track_id text not null);
+    create temp table legacy_rejected_tracks (track_id text collate "C" not null);
     create temp table legacy_snapshots (
-      src_rowid bigint not null, track_id text not null, snapshot_date date not null,
-      time_range text not null, rank smallint not null);
+      src_rowid bigint not null, date_had_time boolean not null, track_id text collate "C" not null, snapshot_date date not null,
+      time_range text collate "C" not null, rank smallint not null);
     create temp table legacy_snapshot_rejects (src_rowid bigint not null, reason text not null);
   `.execute(db);
 }
@@ -39,20 +40,32 @@ export interface SetRejects {
 }
 
 /**
- * Set-based checks on staged snapshots: their track must be among the file's importable tracks
- * (SQLite never enforced that foreign key), and a key may appear once (dropping the time from
- * 'YYYY-MM-DD HH:MM:SS' can make two rows one; the last written row wins, as INSERT OR REPLACE
- * did). Rejected rows are listed in legacy_snapshot_rejects and removed from staging.
- * Duplicate tracks get the same treatment (only possible in a file without the tutorial's key).
+ * Which staged keys may repeat: 'none' (the file's key makes every row unique), 'timed' (only
+ * keys of rows whose date lost its time: '2024-01-03 08:00:00' next to '2024-01-03'), or 'all'
+ * (a file without the tutorial's key).
  */
-export async function rejectUnloadableSnapshots(db: Db, options: { checkDuplicates: boolean }): Promise<SetRejects> {
-  if (options.checkDuplicates) {
+export type DuplicateCheck = 'none' | 'timed' | 'all';
+
+/**
+ * Set-based checks on staged snapshots: their track must be among the file's importable tracks
+ * (SQLite never enforced that foreign key), and a key may appear once (the last written row
+ * wins, as INSERT OR REPLACE did). Rejected rows are listed in legacy_snapshot_rejects and
+ * removed from staging. Duplicate tracks get the same treatment (only possible in a file without
+ * the tutorial's key).
+ */
+export async function rejectUnloadableSnapshots(db: Db, options: { duplicates: DuplicateCheck }): Promise<SetRejects> {
+  if (options.duplicates !== 'none') {
+    // Ranking every row costs seconds on millions; with 'timed' only the few keys that can repeat.
     await sql`
       insert into legacy_snapshot_rejects (src_rowid, reason)
       select src_rowid, 'duplicate_key' from (
-        select src_rowid, row_number() over (
-          partition by time_range, snapshot_date, track_id order by src_rowid desc) as n
-        from legacy_snapshots) ranked
+        select s.src_rowid, row_number() over (
+          partition by s.time_range, s.snapshot_date, s.track_id order by s.src_rowid desc) as n
+        from legacy_snapshots s
+        ${options.duplicates === 'timed'
+          ? sql`where (s.time_range, s.snapshot_date, s.track_id) in (
+              select time_range, snapshot_date, track_id from legacy_snapshots where date_had_time)`
+          : sql``}) ranked
       where n > 1`.execute(db);
   }
   await sql`

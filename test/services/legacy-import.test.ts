@@ -304,6 +304,25 @@ describeEachEngine('legacy import', ({ database }) => {
     ].sort(byKey));
   });
 
+  it('an untyped key that SQLite keeps apart but text joins (5 and \'5\') is a reported duplicate, not a failed rebuild', async () => {
+    const file = join(dir, `untyped-key-${database().engine}.db`);
+    writeLegacyFile(file, {
+      schema: UNTYPED_SCHEMA,
+      tracks: [[5, 'Five, integer id', 'A', null, 1000, null, null], ['5', 'Five, text id', 'A', null, 1000, null, null]],
+      snapshots: [[5, '2025-06-01', 'short_term', 1], ['5', '2025-06-01', 'short_term', 2]],
+    });
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: file, owner: 'untyped-key', clock, constraints: 'rebuild' });
+    expect(report).toMatchObject({
+      snapshotLoad: 'rebuilt-indexes',
+      tracks: { imported: 1, rejected: { duplicate_key: 1 } },
+      snapshots: { imported: 1, rejected: { duplicate_key: 1 } },
+    });
+    // The later row of each pair wins, as the tutorial's INSERT OR REPLACE would have.
+    const archive = await readArchive(db(), report.userId, { trackIdLike: '5' });
+    expect(archive.snapshots).toEqual([{ track_id: '5', snapshot_date: '2025-06-01', time_range: 'short_term', rank: 2 }]);
+    expect(archive.tracks.map((t) => t.name)).toEqual(['Five, text id']);
+  });
+
   it('refuses a file that is not SQLite, or lacks the tables, naming what is missing', async () => {
     const notSqlite = join(dir, 'notes.txt');
     await writeFile(notSqlite, 'hello, this is not a database at all');

@@ -15,7 +15,11 @@ const SQLITE_HEADER = 'SQLite format 3\u0000';
 /** A legacy file opened read-only: SQLite never writes to it, whatever we run. */
 export interface LegacySource {
   readonly counts: { tracks: number; snapshots: number };
-  /** True when the file's snapshots table has the tutorial's primary key (so keys are unique as text). */
+  /**
+   * True when the file's snapshots table has the tutorial's primary key over a TEXT track_id, so
+   * the keys are unique as our text. (Without TEXT affinity, 5 and '5' are two SQLite keys but
+   * one track id once converted.)
+   */
   readonly snapshotKeyEnforced: boolean;
   /** [rowid, ...TRACK_COLUMNS] per row, streamed (memory stays flat whatever the file size). */
   tracks(): IterableIterator<SqliteValue[]>;
@@ -105,6 +109,11 @@ async function checkHeader(path: string): Promise<void> {
   }
 }
 
+/** SQLite's affinity rules: INT anywhere wins; otherwise CHAR, CLOB or TEXT make a TEXT column. */
+function hasTextAffinity(declaredType: string): boolean {
+  return !/INT/i.test(declaredType) && /CHAR|CLOB|TEXT/i.test(declaredType);
+}
+
 /** Names every missing table or column; returns whether the snapshots key is enforced. */
 function checkSchema(db: Sqlite.Database): boolean {
   const problems: string[] = [];
@@ -113,7 +122,7 @@ function checkSchema(db: Sqlite.Database): boolean {
     ['tracks', TRACK_COLUMNS],
     ['snapshots', SNAPSHOT_COLUMNS],
   ] as const) {
-    const info = db.prepare(`select name, pk from pragma_table_info(?)`).all(table) as Array<{ name: string; pk: number }>;
+    const info = db.prepare(`select name, type, pk from pragma_table_info(?)`).all(table) as Array<{ name: string; type: string; pk: number }>;
     if (info.length === 0) {
       problems.push(`table "${table}" is missing`);
       continue;
@@ -123,7 +132,8 @@ function checkSchema(db: Sqlite.Database): boolean {
     if (missing.length) problems.push(`table "${table}" lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     if (table === 'snapshots') {
       const pk = info.filter((c) => c.pk > 0).map((c) => c.name).sort().join(',');
-      snapshotKeyEnforced = pk === 'snapshot_date,time_range,track_id';
+      const trackIdType = info.find((c) => c.name === 'track_id')?.type ?? '';
+      snapshotKeyEnforced = pk === 'snapshot_date,time_range,track_id' && hasTextAffinity(trackIdType);
     }
   }
   if (problems.length) throw new LegacyFileError(`not a Music Time Machine file: ${problems.join('; ')}`);

@@ -182,7 +182,7 @@ export async function stageSnapshots(session: BulkSession, context: StageContext
       let line: string | undefined;
       if (checked.ok) {
         if (checked.dateHadTime) datesWithTime++;
-        line = `${row[0]}\t${checked.fields}`;
+        line = `${row[0]}\t${checked.dateHadTime ? 't' : 'f'}\t${checked.fields}`;
       } else {
         snapshotRejected[checked.entry.reason] = (snapshotRejected[checked.entry.reason] ?? 0) + 1;
         await context.emit(checked.entry);
@@ -204,8 +204,8 @@ export async function stageSnapshots(session: BulkSession, context: StageContext
   const stagedAt = clock.now().getTime();
 
   // Keys can only repeat when a time was dropped from a date, or the file lacks the tutorial's key.
-  const checkDuplicates = datesWithTime > 0 || !source.snapshotKeyEnforced;
-  const setRejects = await rejectUnloadableSnapshots(db, { checkDuplicates });
+  const duplicates = !source.snapshotKeyEnforced ? 'all' : datesWithTime > 0 ? 'timed' : 'none';
+  const setRejects = await rejectUnloadableSnapshots(db, { duplicates });
   await reportSetRejects(source, context.emit, (after) => listSnapshotSetRejects(db, after, 1000));
   for (const [reason, n] of Object.entries(setRejects)) if (n > 0) snapshotRejected[reason] = n;
   const snapshotsStageMs = clock.now().getTime() - snapshotsStarted;
