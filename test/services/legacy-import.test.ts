@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../src/db/schema.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.js';
 import { listImportRuns } from '../../src/repositories/import-runs.js';
@@ -76,6 +77,14 @@ const EXPECTED_SNAPSHOT_REJECTS = {
   track_rejected: 1,
   duplicate_key: 1,
 };
+
+/** The snapshots table's constraints and indexes, as definitions: what a rebuild must put back. */
+function snapshotsKeysAndIndexes(db: Kysely<DB>) {
+  return sql<{ def: string }>`
+    select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'snapshots'::regclass
+    union all select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'snapshots'::regclass
+    order by 1`.execute(db);
+}
 
 describeEachEngine('legacy import', ({ database }) => {
   const db = () => database().db;
@@ -198,10 +207,7 @@ describeEachEngine('legacy import', ({ database }) => {
   });
 
   it('the rebuild load (large imports) gives the same rows and puts back every index and foreign key', async () => {
-    const schema = () => sql<{ def: string }>`
-      select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'snapshots'::regclass
-      union all select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'snapshots'::regclass
-      order by 1`.execute(db());
+    const schema = () => snapshotsKeysAndIndexes(db());
     const before = (await schema()).rows;
     const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
     expect(report).toMatchObject({ snapshotLoad: 'rebuilt-indexes', snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS }, tracks: { imported: 0, alreadyPresent: 68 } });
@@ -222,10 +228,7 @@ describeEachEngine('legacy import', ({ database }) => {
   });
 
   it('a large first import COPYs snapshots straight into the table: same rows, counts and rejects file as the staged load', async () => {
-    const schema = () => sql<{ def: string }>`
-      select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'snapshots'::regclass
-      union all select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'snapshots'::regclass
-      order by 1`.execute(db());
+    const schema = () => snapshotsKeysAndIndexes(db());
     const schemaBefore = (await schema()).rows;
     const run = (owner: string, constraints: 'keep' | 'rebuild', rejectsPath?: string) =>
       importLegacyFile(database().withBulkSession, {

@@ -1,6 +1,8 @@
 import type { BulkSession } from '../../db/bulk-session.js';
 import type { LegacySource } from './source.js';
-import { checkSnapshotRow, CopyChunker, reportSetRejects, type StageContext, type TrackIds } from './stage.js';
+import type { RejectEntry } from './rejects.js';
+import type { SqliteValue } from './rows.js';
+import { checkSnapshotRow, copyTextOf, reportSetRejects, type StageContext, type TrackIds } from './stage.js';
 
 /** Above this many tracks the id set would cost too much memory; the staged path is used instead. */
 export const DIRECT_LOAD_MAX_TRACKS = 1_000_000;
@@ -35,8 +37,7 @@ export async function loadSnapshotsDirectly(
   userId: number,
   trackIds: TrackIds,
 ): Promise<DirectLoadResult> {
-  const { source } = context;
-  const checkpoint = context.checkpoint ?? (() => {});
+  const { source, checkpoint } = context;
   const snapshotRejected: Record<string, number> = {};
   const count = (reason: string) => (snapshotRejected[reason] = (snapshotRejected[reason] ?? 0) + 1);
   // Rows whose track is not loadable, reported after the stream like the staged path's set
@@ -45,38 +46,25 @@ export async function loadSnapshotsDirectly(
   const trackRejectRejected: boolean[] = [];
   const prefix = `${userId}\t`;
 
-  async function* lines(): AsyncGenerator<string> {
-    const chunks = new CopyChunker();
-    for (const row of source.snapshots()) {
-      context.countRow();
-      const checked = checkSnapshotRow(row);
-      let line: string | undefined;
-      if (!checked.ok) {
-        count(checked.entry.reason);
-        await context.emit(checked.entry);
-      } else if (checked.dateHadTime) {
-        // snapshotsCanLoadDirectly said no date has a time; a key could now repeat unnoticed.
-        throw new Error(`snapshot row ${String(row[0])} has a time in its date; this file needs the staged import`);
-      } else if (trackIds.staged.has(checked.trackId)) {
-        line = prefix + checked.fields;
-      } else {
-        const rejected = trackIds.rejected.has(checked.trackId);
-        count(rejected ? 'track_rejected' : 'track_missing');
-        trackRejectRowids.push(Number(row[0]));
-        trackRejectRejected.push(rejected);
-      }
-      const full = chunks.add(line);
-      if (full !== undefined) {
-        yield full;
-        context.progress('snapshots');
-        checkpoint(`snapshots-chunk-${chunks.done}`);
-      }
+  const line = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
+    const checked = checkSnapshotRow(row);
+    if (!checked.ok) {
+      count(checked.entry.reason);
+      reject(checked.entry);
+      return undefined;
     }
-    const rest = chunks.rest();
-    if (rest) yield rest;
-    context.progress('snapshots');
-  }
-  const loaded = await session.copyInto('snapshots', ['user_id', 'track_id', 'snapshot_date', 'time_range', 'rank'], lines());
+    if (checked.dateHadTime) {
+      // snapshotsCanLoadDirectly said no date has a time; a key could now repeat unnoticed.
+      throw new Error(`snapshot row ${String(row[0])} has a time in its date; this file needs the staged import`);
+    }
+    if (trackIds.staged.has(checked.trackId)) return prefix + checked.fields;
+    const rejected = trackIds.rejected.has(checked.trackId);
+    count(rejected ? 'track_rejected' : 'track_missing');
+    trackRejectRowids.push(Number(row[0]));
+    trackRejectRejected.push(rejected);
+    return undefined;
+  };
+  const loaded = await session.copyInto('snapshots', ['user_id', 'track_id', 'snapshot_date', 'time_range', 'rank'], copyTextOf(source.snapshots(), 'snapshots', context, line));
   checkpoint('staged');
   context.progress('finishing');
 

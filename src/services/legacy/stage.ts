@@ -66,6 +66,7 @@ export interface StageContext extends StageOptions {
   progress(phase: StageProgress['phase']): void;
   countRow(): void;
   emit(entry: RejectEntry): Promise<void>;
+  checkpoint(name: string): void;
 }
 
 export function stageContext(source: LegacySource, options: StageOptions): StageContext {
@@ -77,6 +78,7 @@ export function stageContext(source: LegacySource, options: StageOptions): Stage
     progress: (phase) => options.onProgress?.({ phase, rowsRead, totalRows }),
     countRow: () => void rowsRead++,
     emit: async (entry) => options.rejects?.write(entry),
+    checkpoint: options.checkpoint ?? (() => {}),
   };
 }
 
@@ -102,7 +104,6 @@ export async function stageLegacyFile(session: BulkSession, source: LegacySource
 export async function stageTracks(session: BulkSession, context: StageContext, collectIds = false): Promise<TrackStageResult> {
   const { db } = session;
   const { clock, source, emit } = context;
-  const checkpoint = context.checkpoint ?? (() => {});
   await createStagingTables(db);
 
   // Convert, COPY good rows, remember rejected ids (a snapshot of theirs says "track_rejected").
@@ -111,40 +112,26 @@ export async function stageTracks(session: BulkSession, context: StageContext, c
   const rawJsonNull: Record<string, number> = {};
   const rejectedIds: string[] = [];
   const stagedIds = collectIds ? new Set<string>() : undefined;
-  async function* trackChunks(): AsyncGenerator<string> {
-    const chunks = new CopyChunker();
-    for (const row of source.tracks()) {
-      const [rowid, ...values] = row;
-      context.countRow();
-      const result = convertTrack(values);
-      const originals = Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
-      let line: string | undefined;
-      if (!result.ok) {
-        trackRejected[result.problem.reason] = (trackRejected[result.problem.reason] ?? 0) + 1;
-        if (typeof values[0] === 'string' && values[0] !== '' && !values[0].includes('\u0000')) rejectedIds.push(values[0]);
-        await emit({ table: 'tracks', key: { track_id: originals.track_id }, ...result.problem, action: 'rejected', values: originals });
-      } else {
-        if (result.rawJsonProblem) {
-          const p = result.rawJsonProblem;
-          rawJsonNull[p.reason] = (rawJsonNull[p.reason] ?? 0) + 1;
-          await emit({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
-        }
-        const t = result.track;
-        stagedIds?.add(t.track_id);
-        line = copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
-      }
-      const full = chunks.add(line);
-      if (full !== undefined) {
-        yield full;
-        context.progress('tracks');
-        checkpoint(`tracks-chunk-${chunks.done}`);
-      }
+  const trackLine = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
+    const [rowid, ...values] = row;
+    const result = convertTrack(values);
+    const originals = Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
+    if (!result.ok) {
+      trackRejected[result.problem.reason] = (trackRejected[result.problem.reason] ?? 0) + 1;
+      if (typeof values[0] === 'string' && values[0] !== '' && !values[0].includes('\u0000')) rejectedIds.push(values[0]);
+      reject({ table: 'tracks', key: { track_id: originals.track_id }, ...result.problem, action: 'rejected', values: originals });
+      return undefined;
     }
-    const rest = chunks.rest();
-    if (rest) yield rest;
-    context.progress('tracks');
-  }
-  await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, trackChunks());
+    if (result.rawJsonProblem) {
+      const p = result.rawJsonProblem;
+      rawJsonNull[p.reason] = (rawJsonNull[p.reason] ?? 0) + 1;
+      reject({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
+    }
+    const t = result.track;
+    stagedIds?.add(t.track_id);
+    return copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
+  };
+  await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, copyTextOf(source.tracks(), 'tracks', context, trackLine));
   if (rejectedIds.length) {
     await session.copyInto('legacy_rejected_tracks', REJECTED_TRACK_COLUMNS, (async function* () {
       yield rejectedIds.map((id) => copyLine([id])).join('');
@@ -169,36 +156,21 @@ export interface SnapshotStageResult {
 /** Stages the file's snapshots (after stageTracks), then runs the set-based checks. */
 export async function stageSnapshots(session: BulkSession, context: StageContext): Promise<SnapshotStageResult> {
   const { db } = session;
-  const { clock, source } = context;
-  const checkpoint = context.checkpoint ?? (() => {});
+  const { clock, source, checkpoint } = context;
   const snapshotsStarted = clock.now().getTime();
   const snapshotRejected: Record<string, number> = {};
   let datesWithTime = 0;
-  async function* snapshotChunks(): AsyncGenerator<string> {
-    const chunks = new CopyChunker();
-    for (const row of source.snapshots()) {
-      context.countRow();
-      const checked = checkSnapshotRow(row);
-      let line: string | undefined;
-      if (checked.ok) {
-        if (checked.dateHadTime) datesWithTime++;
-        line = `${row[0]}\t${checked.dateHadTime ? 't' : 'f'}\t${checked.fields}`;
-      } else {
-        snapshotRejected[checked.entry.reason] = (snapshotRejected[checked.entry.reason] ?? 0) + 1;
-        await context.emit(checked.entry);
-      }
-      const full = chunks.add(line);
-      if (full !== undefined) {
-        yield full;
-        context.progress('snapshots');
-        checkpoint(`snapshots-chunk-${chunks.done}`);
-      }
+  const snapshotLine = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
+    const checked = checkSnapshotRow(row);
+    if (!checked.ok) {
+      snapshotRejected[checked.entry.reason] = (snapshotRejected[checked.entry.reason] ?? 0) + 1;
+      reject(checked.entry);
+      return undefined;
     }
-    const rest = chunks.rest();
-    if (rest) yield rest;
-    context.progress('snapshots');
-  }
-  await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, snapshotChunks());
+    if (checked.dateHadTime) datesWithTime++;
+    return `${row[0]}\t${checked.dateHadTime ? 't' : 'f'}\t${checked.fields}`;
+  };
+  await session.copyInto('legacy_snapshots', STAGED_SNAPSHOT_COLUMNS, copyTextOf(source.snapshots(), 'snapshots', context, snapshotLine));
   checkpoint('staged');
   context.progress('finishing');
   const stagedAt = clock.now().getTime();
@@ -211,6 +183,42 @@ export async function stageSnapshots(session: BulkSession, context: StageContext
   const snapshotsStageMs = clock.now().getTime() - snapshotsStarted;
   const checkedAt = clock.now().getTime();
   return { snapshotRejected, snapshotsStageMs, stagedAt, checkedAt };
+}
+
+/**
+ * The COPY text of a table's rows, for session.copyInto. `toLine` turns one source row into its
+ * COPY line, or undefined when the row is rejected (it reports why through `reject`). The text is
+ * cut into chunks (CopyChunker); before each chunk goes out, the rejects met so far are written,
+ * then progress is reported and the checkpoint `<phase>-chunk-N` is passed. So rejects keep
+ * source order, and the per-row work stays synchronous (no await per row).
+ */
+export async function* copyTextOf(
+  rows: Iterable<SqliteValue[]>,
+  phase: 'tracks' | 'snapshots',
+  context: StageContext,
+  toLine: (row: SqliteValue[], reject: (entry: RejectEntry) => void) => string | undefined,
+): AsyncGenerator<string> {
+  const chunks = new CopyChunker();
+  let pending: RejectEntry[] = [];
+  const reject = (entry: RejectEntry) => void pending.push(entry);
+  const writeRejects = async () => {
+    for (const entry of pending) await context.emit(entry);
+    pending = [];
+  };
+  for (const row of rows) {
+    context.countRow();
+    const full = chunks.add(toLine(row, reject));
+    if (full !== undefined) {
+      await writeRejects();
+      yield full;
+      context.progress(phase);
+      context.checkpoint(`${phase}-chunk-${chunks.done}`);
+    }
+  }
+  await writeRejects();
+  const rest = chunks.rest();
+  if (rest) yield rest;
+  context.progress(phase);
 }
 
 /**
