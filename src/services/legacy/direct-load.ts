@@ -2,7 +2,9 @@ import type { BulkSession } from '../../db/bulk-session.js';
 import type { LegacySource } from './source.js';
 import type { RejectEntry } from './rejects.js';
 import type { SqliteValue } from './rows.js';
-import { checkSnapshotRow, copyTextOf, reportSetRejects, type StageContext, type TrackIds } from './stage.js';
+import { checkSnapshotRow, reportSetRejects } from './snapshot-checks.js';
+import type { TrackIds } from './stage.js';
+import { copyTextOf, type StageContext } from './stage-stream.js';
 
 /** Above this many tracks the id set would cost too much memory; the staged path is used instead. */
 export const DIRECT_LOAD_MAX_TRACKS = 1_000_000;

@@ -21,7 +21,8 @@ import { upsertUser } from '../../repositories/users.js';
 import { loadSnapshotsDirectly, snapshotsCanLoadDirectly } from './direct-load.js';
 import type { RejectSink } from './rejects.js';
 import { openLegacySource, type LegacySource } from './source.js';
-import { stageContext, stageSnapshots, stageTracks, type SnapshotStageResult, type StageContext, type StageProgress, type TrackIds } from './stage.js';
+import { stageSnapshots, stageTracks, type SnapshotStageResult, type TrackIds } from './stage.js';
+import { stageContext, type StageContext, type StageProgress } from './stage-stream.js';
 
 export type ImportProgress = StageProgress;
 

@@ -1,5 +1,4 @@
 import type { BulkSession } from '../../db/bulk-session.js';
-import type { Clock } from '../../lib/clock.js';
 import { copyLine } from '../../lib/copy-text.js';
 import {
   createStagingTables,
@@ -10,40 +9,11 @@ import {
   STAGED_SNAPSHOT_COLUMNS,
   STAGED_TRACK_COLUMNS,
 } from '../../repositories/legacy-staging.js';
-import type { RejectEntry, RejectSink } from './rejects.js';
-import { convertSnapshot, convertTrack, MAX_RANK, MIN_RANK, parseSnapshotDate, TIME_RANGES, originalValue, SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
+import type { RejectEntry } from './rejects.js';
+import { convertTrack, originalValue, TRACK_COLUMNS, type SqliteValue } from './rows.js';
+import { checkSnapshotRow, reportSetRejects } from './snapshot-checks.js';
 import type { LegacySource } from './source.js';
-
-/** Characters that COPY would need escaped, or PostgreSQL cannot store: such ids take the slow path. */
-const UNSAFE_ID = /[\\\t\n\r\u0000]/;
-
-/** Snapshot dates repeat a lot (150 rows a day): remember which YYYY-MM-DD strings are real dates. */
-const dateCache = new Map<string, boolean>();
-function isValidDate(text: string): boolean {
-  let valid = dateCache.get(text);
-  if (valid === undefined) {
-    const parsed = parseSnapshotDate(text);
-    valid = parsed !== undefined && !parsed.hadTime;
-    if (dateCache.size < 100_000) dateCache.set(text, valid);
-  }
-  return valid;
-}
-
-/** Rows per COPY chunk (and per progress tick). */
-export const IMPORT_CHUNK_ROWS = 5000;
-
-export interface StageProgress {
-  phase: 'tracks' | 'snapshots' | 'finishing';
-  rowsRead: number;
-  totalRows: number;
-}
-
-export interface StageOptions {
-  clock: Clock;
-  rejects?: RejectSink | undefined;
-  onProgress?: ((progress: StageProgress) => void) | undefined;
-  checkpoint?: ((name: string) => void) | undefined;
-}
+import { copyTextOf, stageContext, type StageContext, type StageOptions } from './stage-stream.js';
 
 export type StageResult = TrackStageResult & SnapshotStageResult;
 
@@ -58,28 +28,6 @@ export interface TrackStageResult {
 export interface TrackIds {
   staged: Set<string>;
   rejected: Set<string>;
-}
-
-/** Shared state of one staging run: the progress counter runs across both tables. */
-export interface StageContext extends StageOptions {
-  source: LegacySource;
-  progress(phase: StageProgress['phase']): void;
-  countRow(): void;
-  emit(entry: RejectEntry): Promise<void>;
-  checkpoint(name: string): void;
-}
-
-export function stageContext(source: LegacySource, options: StageOptions): StageContext {
-  const totalRows = source.counts.tracks + source.counts.snapshots;
-  let rowsRead = 0;
-  return {
-    ...options,
-    source,
-    progress: (phase) => options.onProgress?.({ phase, rowsRead, totalRows }),
-    countRow: () => void rowsRead++,
-    emit: async (entry) => options.rejects?.write(entry),
-    checkpoint: options.checkpoint ?? (() => {}),
-  };
 }
 
 /**
@@ -183,137 +131,4 @@ export async function stageSnapshots(session: BulkSession, context: StageContext
   const snapshotsStageMs = clock.now().getTime() - snapshotsStarted;
   const checkedAt = clock.now().getTime();
   return { snapshotRejected, snapshotsStageMs, stagedAt, checkedAt };
-}
-
-/**
- * The COPY text of a table's rows, for session.copyInto. `toLine` turns one source row into its
- * COPY line, or undefined when the row is rejected (it reports why through `reject`). The text is
- * cut into chunks (CopyChunker); before each chunk goes out, the rejects met so far are written,
- * then progress is reported and the checkpoint `<phase>-chunk-N` is passed. So rejects keep
- * source order, and the per-row work stays synchronous (no await per row).
- */
-export async function* copyTextOf(
-  rows: Iterable<SqliteValue[]>,
-  phase: 'tracks' | 'snapshots',
-  context: StageContext,
-  toLine: (row: SqliteValue[], reject: (entry: RejectEntry) => void) => string | undefined,
-): AsyncGenerator<string> {
-  const chunks = new CopyChunker();
-  let pending: RejectEntry[] = [];
-  const reject = (entry: RejectEntry) => void pending.push(entry);
-  const writeRejects = async () => {
-    for (const entry of pending) await context.emit(entry);
-    pending = [];
-  };
-  for (const row of rows) {
-    context.countRow();
-    const full = chunks.add(toLine(row, reject));
-    if (full !== undefined) {
-      await writeRejects();
-      yield full;
-      context.progress(phase);
-      context.checkpoint(`${phase}-chunk-${chunks.done}`);
-    }
-  }
-  await writeRejects();
-  const rest = chunks.rest();
-  if (rest) yield rest;
-  context.progress(phase);
-}
-
-/**
- * One snapshot row checked on its own: `fields` is its COPY text after the first column
- * (track_id, snapshot_date, time_range, rank and the newline); or the reject line to write.
- */
-export type CheckedSnapshot =
-  | { ok: true; trackId: string; fields: string; dateHadTime: boolean }
-  | { ok: false; entry: RejectEntry };
-
-/** `row` is [rowid, ...SNAPSHOT_COLUMNS] as the source yields it. */
-export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
-  // Fast path for the common clean row (same rules as convertSnapshot, fewer allocations).
-  const [, trackId, date, range, rank] = row;
-  if (
-    typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
-    typeof date === 'string' && date.length === 10 && isValidDate(date) &&
-    typeof range === 'string' && TIME_RANGES.has(range) &&
-    typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
-  ) {
-    return { ok: true, trackId, fields: `${trackId}\t${date}\t${range}\t${rank}\n`, dateHadTime: false };
-  }
-  const values = row.slice(1);
-  const result = convertSnapshot(values);
-  if (!result.ok) return { ok: false, entry: snapshotReject(values, result.problem) };
-  const s = result.snapshot;
-  return { ok: true, trackId: s.track_id, fields: copyLine([s.track_id, s.snapshot_date, s.time_range, s.rank]), dateHadTime: s.dateHadTime };
-}
-
-function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {
-  const originals = Object.fromEntries(SNAPSHOT_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
-  return {
-    table: 'snapshots',
-    key: { track_id: originals.track_id, snapshot_date: originals.snapshot_date, time_range: originals.time_range },
-    reason: problem.reason,
-    column: problem.column,
-    detail: problem.detail,
-    action: 'rejected',
-    values: originals,
-  };
-}
-
-const SET_REJECT_DETAILS: Record<string, { column: string; detail: string }> = {
-  track_missing: { column: 'track_id', detail: 'no row in the file\'s tracks table has this track_id' },
-  track_rejected: { column: 'track_id', detail: 'this track\'s own row was rejected (see its line)' },
-  duplicate_key: { column: 'snapshot_date', detail: 'same track, date and range as a later row once the time is dropped; the later row was kept' },
-};
-
-/** A page of set-based rejects after a source rowid, in rowid order. */
-export type SetRejectPages = (afterRowid: number) => Promise<ReadonlyArray<{ src_rowid: number; reason: string }>>;
-
-/** Writes the set-based rejects with their original values, re-read from the file by rowid. */
-export async function reportSetRejects(source: LegacySource, emit: (e: RejectEntry) => Promise<void>, pageAfter: SetRejectPages): Promise<void> {
-  let after = 0;
-  for (;;) {
-    const page = await pageAfter(after);
-    if (page.length === 0) return;
-    const originals = source.snapshotsByRowid(page.map((r) => r.src_rowid));
-    for (const r of page) {
-      const values = (originals.get(r.src_rowid) ?? []).slice(1);
-      await emit(snapshotReject(values, { reason: r.reason, ...SET_REJECT_DETAILS[r.reason]! }));
-    }
-    after = page.at(-1)!.src_rowid;
-  }
-}
-
-/**
- * COPY text cut into chunks of IMPORT_CHUNK_ROWS source rows. Rejected rows count too (they add
- * no line), so chunk N always ends at the same source row and kill points are reproducible.
- */
-export class CopyChunker {
-  #text = '';
-  #rows = 0;
-  #done = 0;
-
-  /** Takes one source row's COPY line (undefined when rejected); returns the chunk once it is full. */
-  add(line: string | undefined): string | undefined {
-    if (line !== undefined) this.#text += line;
-    if (++this.#rows < IMPORT_CHUNK_ROWS) return undefined;
-    const full = this.#text;
-    this.#text = '';
-    this.#rows = 0;
-    this.#done++;
-    return full;
-  }
-
-  /** How many full chunks were handed out. */
-  get done(): number {
-    return this.#done;
-  }
-
-  /** The last, partial chunk ('' when the rows divided evenly). */
-  rest(): string {
-    const rest = this.#text;
-    this.#text = '';
-    return rest;
-  }
 }

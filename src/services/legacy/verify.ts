@@ -13,7 +13,8 @@ import { dropStagingTables } from '../../repositories/legacy-staging.js';
 import { findUserBySpotifyId } from '../../repositories/users.js';
 import { validateOwner } from './import.js';
 import { openLegacySource } from './source.js';
-import { stageLegacyFile, type StageProgress } from './stage.js';
+import { stageLegacyFile } from './stage.js';
+import type { StageProgress } from './stage-stream.js';
 
 export interface VerifyCheck {
   name: string;
