@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createDeps, type Deps } from '../../src/deps.js';
-import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
+import type { Deps } from '../../src/deps.js';
+import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findSpotifyTokens } from '../../src/repositories/spotify-tokens.js';
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
+import { approveOnFake, buildTestAppWithFake, consentFormFields } from '../support/app.js';
 import { describeEachEngine } from '../support/databases.js';
 import { cookieFrom } from '../support/cookies.js';
 
@@ -13,17 +12,12 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
   let fake: FakeSpotify;
   let deps: Deps;
   let app: FastifyInstance;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    fake = await startFakeSpotify({ users: [{ id: 'ana-login', display_name: 'Ana Lima', account_id: 'accAna1' }] });
-    deps = await createDeps(loadConfig({ NODE_ENV: 'test' }), { database: { ...database(), close: async () => {} }, fakeSpotify: fake });
-    app = await buildApp(deps);
+    ({ app, deps, fake, close } = await buildTestAppWithFake(database(), { users: [{ id: 'ana-login', display_name: 'Ana Lima', account_id: 'accAna1' }] }));
   });
-  afterAll(async () => {
-    await app.close();
-    await deps.close();
-    await fake.stop();
-  });
+  afterAll(() => close());
   beforeEach(() => {
     fake.faults.clear();
     fake.clearRequests();
@@ -40,13 +34,9 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('scope')).toBe('user-top-read playlist-modify-private playlist-modify-public');
     expect(authorize.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:3000/callback');
-    const consent = await fetch(`${fake.url}/authorize${authorize.search}`);
-    const html = await consent.text();
+    const { html, callback } = await approveOnFake(fake, authorize.search, user);
     expect(html).toContain('Continue as Ana Lima');
-    const hidden = Object.fromEntries([...html.matchAll(/name="(redirect_uri|state|code_challenge|scope)" value="([^"]*)"/g)].map((m) => [m[1]!, decodeEntities(m[2]!)]));
-    const approved = await fetch(`${fake.url}/authorize/approve`, { method: 'POST', body: new URLSearchParams({ ...hidden, user }), redirect: 'manual' });
-    const callback = new URL(approved.headers.get('location')!);
-    return { callback: `${callback.pathname}${callback.search}`, cookie: cookieFrom(login), state: authorize.searchParams.get('state')! };
+    return { callback, cookie: cookieFrom(login), state: authorize.searchParams.get('state')! };
   }
 
   it('offers "Log in with Spotify" on the home page when logged out', async () => {
@@ -87,7 +77,7 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     expect(consent.statusCode).toBe(200);
     expect(consent.headers['content-type']).toMatch(/^text\/html/);
     expect(consent.body).toContain('<form method="post" action="authorize/approve">');
-    const hidden = Object.fromEntries([...consent.body.matchAll(/name="(redirect_uri|state|code_challenge|scope)" value="([^"]*)"/g)].map((m) => [m[1]!, decodeEntities(m[2]!)]));
+    const hidden = consentFormFields(consent.body);
     const approved = await app.inject({
       method: 'POST',
       url: '/demo-spotify/authorize/approve',
@@ -172,7 +162,3 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     expect(after.body).not.toContain('Welcome, Ana Lima');
   });
 });
-
-function decodeEntities(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-}

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createDeps, type Deps } from '../../src/deps.js';
-import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
+import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findCaptureStatus } from '../../src/repositories/capture-status.js';
 import { replaceSnapshot } from '../../src/repositories/snapshots.js';
 import { findUserBySpotifyId, upsertUser } from '../../src/repositories/users.js';
 import { createTracks, RANGES } from '../factories.js';
 import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
+import { approveOnFake, buildTestAppWithFake } from '../support/app.js';
 import { describeEachEngine } from '../support/databases.js';
 import { cookieFrom } from '../support/cookies.js';
 
@@ -16,30 +14,17 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
   let now = new Date('2026-08-01T10:00:00Z');
   const clock = { now: () => new Date(now) };
   let fake: FakeSpotify;
-  let deps: Deps;
   let app: FastifyInstance;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    fake = await startFakeSpotify({
-      clock,
-      users: [
-        { id: 'snap-ana', display_name: 'Ana Snap' },
-        { id: 'snap-new', display_name: 'New Account', topTrackCount: 0 },
-      ],
-    });
-    deps = await createDeps(loadConfig({ NODE_ENV: 'test' }), {
-      database: { ...database(), close: async () => {} },
-      fakeSpotify: fake,
-      clock,
-      spotify: { backoffBaseMs: 1 },
-    });
-    app = await buildApp(deps);
+    const users = [
+      { id: 'snap-ana', display_name: 'Ana Snap' },
+      { id: 'snap-new', display_name: 'New Account', topTrackCount: 0 },
+    ];
+    ({ app, fake, close } = await buildTestAppWithFake(database(), { clock, users }, { clock, spotify: { backoffBaseMs: 1 } }));
   });
-  afterAll(async () => {
-    await app.close();
-    await deps.close();
-    await fake.stop();
-  });
+  afterAll(() => close());
   beforeEach(() => {
     fake.faults.clear();
     fake.clearRequests();
@@ -50,13 +35,8 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
   async function logIn(user: string): Promise<string> {
     const login = await app.inject({ method: 'GET', url: '/login' });
     // Browsers see the fake's consent page through the app (demo mode); here we go to the fake itself.
-    const consent = await (await fetch(`${fake.url}/authorize${new URL(login.headers.location as string).search}`)).text();
-    const hidden = Object.fromEntries(
-      [...consent.matchAll(/name="(redirect_uri|state|code_challenge|scope)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replaceAll('&amp;', '&')]),
-    );
-    const approved = await fetch(`${fake.url}/authorize/approve`, { method: 'POST', body: new URLSearchParams({ ...hidden, user }), redirect: 'manual' });
-    const callback = new URL(approved.headers.get('location')!);
-    const done = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie: cookieFrom(login) } });
+    const { callback } = await approveOnFake(fake, new URL(login.headers.location as string).search, user);
+    const done = await app.inject({ method: 'GET', url: callback, headers: { cookie: cookieFrom(login) } });
     expect(done.statusCode).toBe(302);
     return cookieFrom(done);
   }
