@@ -36,6 +36,7 @@ export function faultAnswer(rule: FaultRule, path: string): HttpAnswer {
   const status = rule.status ?? 200;
   const headers: Record<string, string> = {};
   if (rule.retryAfter !== undefined) headers['retry-after'] = String(rule.retryAfter);
+  if (status === 401) headers['www-authenticate'] = 'Bearer realm="spotify", error="invalid_token"';
   if (path.startsWith('/api/')) {
     return new HttpAnswer(status, { error: status === 429 ? 'rate_limited' : 'server_error', error_description: `Injected ${status}` }, headers);
   }

@@ -14,6 +14,13 @@ export class HttpAnswer {
   ) {}
 }
 
+/** A plain-text answer (Spotify sends a few errors that way); thrown like HttpAnswer. */
+export class TextAnswer extends HttpAnswer {
+  constructor(status: number, text: string) {
+    super(status, text, { 'content-type': 'text/plain; charset=utf-8' });
+  }
+}
+
 export interface HtmlAnswer {
   status: number;
   html: string;
@@ -96,7 +103,8 @@ export function writeAnswer(res: ServerResponse, answer: Answer): number {
     return answer.status;
   }
   res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
-  res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+  if (answer instanceof TextAnswer) res.end(String(answer.body));
+  else res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   return answer.status;
 }
 

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../lib/clock.js';
 import { createAccounts } from './accounts.js';
+import { createAllowlist } from './development-mode.js';
+import { createRateLimit } from './rate-limit.js';
 import { buildCatalogue, type Catalogue } from './catalogue.js';
 import type { FakeContext } from './context.js';
 import { createFaults, faultAnswer } from './faults.js';
@@ -13,9 +15,10 @@ import { createWebApi } from './web-api.js';
 export type { FakeSpotify, FakeSpotifyOptions, FakeUserInput, FakeUser, FaultRule, LoggedRequest, FakePlaylist, TokenSet } from './types.js';
 
 /**
- * An offline Spotify: the accounts service (accounts.ts) and the Web API calls the app makes
- * (web-api.ts), with fault injection (faults.ts) and a request log, on one HTTP server:
- * accounts at `url`, the API at `url`/v1. This file wires them together and owns the server.
+ * An offline Spotify as it behaves in 2026: the accounts service (accounts.ts) and the Web API
+ * calls the app makes (web-api.ts), with development mode's allowlist (development-mode.ts), the
+ * per-app rate limit (rate-limit.ts), fault injection (faults.ts) and a request log, on one HTTP
+ * server: accounts at `url`, the API at `url`/v1. This file wires them together and owns the server.
  */
 
 export const FAKE_CLIENT_ID = 'mtm-fake-client-id';
@@ -38,7 +41,9 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
     url: () => url,
   };
   const accounts = createAccounts(ctx);
-  const webApi = createWebApi(ctx, accounts);
+  const allowlist = createAllowlist(options.allowlist);
+  const rateLimit = createRateLimit(options.rateLimit);
+  const webApi = createWebApi(ctx, accounts, allowlist);
   const routes = [...accounts.routes, ...webApi.routes];
   const faults = createFaults();
   const requests: LoggedRequest[] = [];
@@ -105,6 +110,7 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
   function route(request: FakeRequest, badBody: HttpAnswer | undefined): Answer {
     try {
       if (badBody) throw badBody;
+      if (request.path.startsWith('/v1/')) rateLimit.take(ctx.now());
       const match = matchRoute(routes, request.method, request.path);
       if (match) return match.route.handle({ ...request, params: match.params });
       // Spotify checks the token before it looks the path up.
@@ -142,6 +148,8 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
     addUsers: (count, prefix = 'listener') => Array.from({ length: count }, (_, i) => addUser({ id: `${prefix}-${i + 1}`, display_name: `Listener ${i + 1}` })),
     users: () => [...ctx.users.values()],
     issueTokens: accounts.issueTokens,
+    registerRedirectUri: accounts.registerRedirectUri,
+    allowUser: allowlist.add,
     expireAccessTokens: accounts.expireAccessTokens,
     revokeTokens: accounts.revokeTokens,
     topTrackObjects: webApi.topTrackObjects,

@@ -74,12 +74,40 @@ export interface FakeSpotifyOptions {
   clientId?: string;
   /** When set, the token endpoint also requires this secret (Basic auth or client_secret). */
   clientSecret?: string;
-  /** Registered redirect URIs; unset accepts any HTTPS or loopback-IP URI (Spotify's rule). */
+  /**
+   * The app's registered redirect URIs (default: DEFAULT_REDIRECT_URIS, the app's default
+   * callback). /authorize shows an error page for any other URI and never redirects to it. Each
+   * must be HTTPS or a loopback IP literal with a port (Spotify refuses `localhost`).
+   */
   redirectUris?: readonly string[];
   /** Access token lifetime (default 3600 s, as Spotify). */
   accessTokenTtlSeconds?: number;
+  /**
+   * '2026' (default): a refresh token expires 6 months after the user's authorization and the
+   * refresh grant never returns a new one. 'rotating': the pre-2026 behaviour (every refresh
+   * returns a new refresh token and spends the old one; none expires).
+   */
+  refreshTokens?: '2026' | 'rotating';
+  /**
+   * Development mode's User Management list: when set, only these Spotify user ids (at most 5)
+   * may use the Web API; any other gets Spotify's plain-text 403. Unset: everyone is allowed.
+   */
+  allowlist?: readonly string[];
+  /**
+   * 'development' (default): track objects as a development-mode app receives them since
+   * 2026-03-09 (no external_ids, available_markets, popularity, linked_from). 'extended': with them.
+   */
+  quota?: 'development' | 'extended';
+  /** Spotify's per-app rolling window: more than `requests` Web API calls in `windowSeconds` get 429. */
+  rateLimit?: { requests: number; windowSeconds: number };
   users?: readonly FakeUserInput[];
   catalogue?: Catalogue;
+}
+
+/** When a listener approved the app: the start of their refresh token's 6 months. */
+export interface IssueTokenOptions {
+  scope?: string;
+  authorizedAt?: Date;
 }
 
 export interface FakeSpotify {
@@ -95,12 +123,16 @@ export interface FakeSpotify {
   /** Adds `count` users "<prefix>-1".."<prefix>-N" with deterministic tastes. */
   addUsers(count: number, prefix?: string): FakeUser[];
   users(): FakeUser[];
-  /** Tokens for a user without the browser login (tests, seeding). */
-  issueTokens(spotifyUserId: string, scope?: string): TokenSet;
+  /** Tokens for a user without the browser login (tests, seeding); a string is the scope. */
+  issueTokens(spotifyUserId: string, options?: string | IssueTokenOptions): TokenSet;
   /** Makes every access token of the user expired now. */
   expireAccessTokens(spotifyUserId: string): void;
   /** The user removed the app: every access and refresh token stops working. */
   revokeTokens(spotifyUserId: string): void;
+  /** Registers one more redirect URI for the app. */
+  registerRedirectUri(uri: string): void;
+  /** Adds a user to the development-mode allowlist (throws past 5 users, or when there is none). */
+  allowUser(spotifyUserId: string): void;
   /** The top tracks the fake would answer for (user, range, date): the model the demo seed uses. */
   topTrackObjects(spotifyUserId: string, timeRange: TimeRange, date: Date): Record<string, unknown>[];
   playlists(spotifyUserId: string): FakePlaylist[];

@@ -1,15 +1,24 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { AccessToken, Accounts } from './accounts.js';
 import { trackObject } from './catalogue.js';
 import type { FakeContext } from './context.js';
+import type { Allowlist } from './development-mode.js';
 import { HttpAnswer, type FakeRequest, type Route } from './http.js';
 import type { TimeRange } from './taste.js';
 import type { FakePlaylist } from './types.js';
 
 /**
  * The fake Web API: the four calls the app makes (GET /v1/me, GET /v1/me/top/tracks,
- * POST /v1/me/playlists, POST /v1/playlists/{id}/items) with Spotify's shapes and errors.
+ * POST /v1/me/playlists, POST /v1/playlists/{id}/items) with Spotify's shapes and errors:
+ * Bearer tokens only (400 for any other scheme), 401 with WWW-Authenticate, the scope each call
+ * needs (a private playlist needs playlist-modify-private, a public one playlist-modify-public),
+ * base-62 ids, and the development-mode allowlist.
  */
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** RFC 6750: the challenge a 401 carries; `error` only when a token was presented. */
+const CHALLENGE = 'Bearer realm="spotify"';
+export const INVALID_TOKEN_CHALLENGE = `${CHALLENGE}, error="invalid_token"`;
 
 const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];
 
@@ -23,28 +32,33 @@ export interface WebApi {
 
 const apiError = (status: number, message: string, headers: Record<string, string> = {}) => new HttpAnswer(status, { error: { status, message } }, headers);
 
-export function createWebApi(ctx: FakeContext, accounts: Accounts): WebApi {
+export function createWebApi(ctx: FakeContext, accounts: Accounts, allowlist: Allowlist): WebApi {
   const playlists = new Map<string, FakePlaylist>();
+  const quota = ctx.options.quota ?? 'development';
 
   function topTrackObjects(userId: string, timeRange: TimeRange, date: Date) {
     const user = ctx.users.get(userId);
     if (!user) throw new Error(`fake Spotify has no user "${userId}"`);
-    return user.taste.topTracks(timeRange, date, user.topTrackCount).map((t) => trackObject(t, `${ctx.url()}/v1`));
+    return user.taste.topTracks(timeRange, date, user.topTrackCount).map((t) => trackObject(t, `${ctx.url()}/v1`, quota));
   }
 
   function authenticate({ headers }: FakeRequest): AccessToken {
     const auth = headers.authorization;
-    if (!auth?.startsWith('Bearer ')) throw apiError(401, 'No token provided');
+    if (!auth) throw apiError(401, 'No token provided', { 'www-authenticate': CHALLENGE });
+    if (!auth.startsWith('Bearer ')) throw apiError(400, 'Only valid bearer authentication supported');
     const token = accounts.findAccessToken(auth.slice(7));
-    if (!token || token.revoked) throw apiError(401, 'Invalid access token');
-    if (token.expiresAt <= ctx.now()) throw apiError(401, 'The access token expired');
+    if (!token || token.revoked) throw apiError(401, 'Invalid access token', { 'www-authenticate': INVALID_TOKEN_CHALLENGE });
+    if (token.expiresAt <= ctx.now()) throw apiError(401, 'The access token expired', { 'www-authenticate': INVALID_TOKEN_CHALLENGE });
+    allowlist.check(token.user);
     return token;
   }
 
-  function requireScope(token: AccessToken, ...anyOf: string[]) {
-    const granted = token.scope.split(' ');
-    if (!anyOf.some((s) => granted.includes(s))) throw apiError(403, 'Insufficient client scope');
+  function requireScope(token: AccessToken, scope: string) {
+    if (!token.scope.split(' ').includes(scope)) throw apiError(403, 'Insufficient client scope');
   }
+
+  /** A playlist's visibility decides which modify scope a change needs. */
+  const modifyScope = (isPublic: boolean) => (isPublic ? 'playlist-modify-public' : 'playlist-modify-private');
 
   function me(request: FakeRequest) {
     const auth = authenticate(request);
@@ -87,16 +101,18 @@ export function createWebApi(ctx: FakeContext, accounts: Accounts): WebApi {
 
   function createPlaylist(request: FakeRequest) {
     const token = authenticate(request);
-    requireScope(token, 'playlist-modify-private', 'playlist-modify-public');
     const input = (request.body ?? {}) as { name?: unknown; description?: unknown; public?: unknown };
+    // Spotify's default is a public playlist.
+    const isPublic = input.public === undefined ? true : input.public === true;
+    requireScope(token, modifyScope(isPublic));
     if (typeof input.name !== 'string' || input.name === '') throw apiError(400, 'Missing required field: name');
-    const id = randomBytes(16).toString('base64url').slice(0, 22);
+    const id = base62Id();
     const playlist: FakePlaylist = {
       id,
       owner: token.user,
       name: input.name,
       description: typeof input.description === 'string' ? input.description : null,
-      public: input.public === undefined ? true : input.public === true,
+      public: isPublic,
       items: [],
       snapshots: 1,
       createdAt: ctx.clock.now(),
@@ -107,9 +123,9 @@ export function createWebApi(ctx: FakeContext, accounts: Accounts): WebApi {
 
   function addItems(request: FakeRequest) {
     const token = authenticate(request);
-    requireScope(token, 'playlist-modify-private', 'playlist-modify-public');
     const playlist = playlists.get(request.params[0]!);
     if (!playlist) throw apiError(404, 'Resource not found');
+    requireScope(token, modifyScope(playlist.public));
     if (playlist.owner !== token.user) throw apiError(403, 'You cannot add items to a playlist you do not own.');
     const uris = (request.body as { uris?: unknown } | undefined)?.uris;
     if (!Array.isArray(uris) || uris.length === 0) throw apiError(400, 'No uris provided');
@@ -158,6 +174,13 @@ export function createWebApi(ctx: FakeContext, accounts: Accounts): WebApi {
     topTrackObjects,
     playlists: (user) => [...playlists.values()].filter((p) => p.owner === user),
   };
+}
+
+/** A random 22-character base-62 id, the shape of every Spotify id. */
+function base62Id(): string {
+  let id = '';
+  for (let i = 0; i < 22; i++) id += BASE62[randomInt(62)];
+  return id;
 }
 
 function snapshotId(p: FakePlaylist): string {

@@ -177,14 +177,22 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
     await expect(c.getMe(token)).rejects.toThrow(new SpotifyUnauthorizedError('GET /me', 'The access token expired'));
   });
 
-  it('rotates refresh tokens and rejects reuse of the old one as reauth-required', async () => {
+  it('refreshes without rotation (2026): no new refresh token, and the original keeps working', async () => {
     const { c } = client();
     const first = fake.issueTokens('ana');
     const second = await c.refreshToken(first.refresh_token);
-    expect(second.refresh_token).toBeDefined();
-    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.refresh_token).toBeUndefined();
     expect((await c.getMe(second.access_token)).id).toBe('ana');
-    await expect(c.refreshToken(first.refresh_token)).rejects.toBeInstanceOf(SpotifyReauthRequiredError);
+    const third = await c.refreshToken(first.refresh_token);
+    expect((await c.getMe(third.access_token)).id).toBe('ana');
+  });
+
+  it('reports a refresh token past its 6 months as SpotifyReauthRequiredError naming the expiry', async () => {
+    const { c } = client();
+    const tokens = fake.issueTokens('ana', { authorizedAt: new Date(Date.now() - 200 * 86_400_000) });
+    const error = await c.refreshToken(tokens.refresh_token).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpotifyReauthRequiredError);
+    expect(((error as Error).cause as Error).message).toBe('invalid_grant: Refresh token expired');
   });
 
   it('reports a revoked refresh token as SpotifyReauthRequiredError', async () => {
