@@ -11,7 +11,7 @@ import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
-import { captureIfArchiveEmpty } from './services/capture-runs.js';
+import { captureAfterLogin } from './services/capture-runs.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
@@ -42,7 +42,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   // The first login captures at once so the pages are never empty (a failure is recorded in the
   // capture status and retried by the schedule; it does not fail the login).
-  await app.register(authRoutes(deps, { afterLogin: async (userId) => void (await captureIfArchiveEmpty(deps.capture, userId)) }));
+  await app.register(authRoutes(deps, { afterLogin: async (userId) => void (await captureAfterLogin(deps.capture, userId)) }));
   await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));

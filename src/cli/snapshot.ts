@@ -9,7 +9,9 @@ export const snapshotCommand: Command = {
 
   --user ID   capture this user's top 50 of each time range now (today's snapshot is replaced)
   --all       capture every user with a working Spotify login now (SNAPSHOT_CONCURRENCY at a time)
-  --status    per user: state, last success, last error and when the next capture runs
+  --status    per user, fewest days of Spotify access left first: state, last success, last
+              error, when the next capture runs and until when Spotify accepts the user's
+              access (six months after their last login; they must log in again before it)
 
 Exit status: 0 when every capture succeeded (or there was nothing to capture), 1 otherwise.
 Scheduled captures run inside the app (SNAPSHOT_CRON); this command does not need it running,
@@ -106,6 +108,11 @@ function statusJson(row: CaptureStatusReport) {
     last_error: row.last_error_at && { at: row.last_error_at.toISOString(), code: row.last_error_code, message: row.last_error },
     attempts: row.attempts,
     next_run: row.next_run?.toISOString() ?? null,
+    spotify_access: row.spotify_authorized_at && {
+      authorized_at: row.spotify_authorized_at.toISOString(),
+      deadline: row.access_deadline?.toISOString(),
+      days_left: row.days_left,
+    },
   };
 }
 
@@ -125,5 +132,13 @@ function printStatus(io: CliIo, report: CaptureStatusReport[], cron: string): vo
     io.out(`  last success: ${success}`);
     io.out(`  last error:   ${error}`);
     io.out(`  next run:     ${next}`);
+    io.out(`  access until: ${accessUntil(row)}`);
   }
+}
+
+function accessUntil(row: CaptureStatusReport): string {
+  if (!row.access_deadline || row.days_left === null) return 'unknown (no login recorded since Spotify\'s 6-month limit was tracked)';
+  const date = row.access_deadline.toISOString().slice(0, 10);
+  if (row.days_left < 0) return `${date} (expired: the user must log in again)`;
+  return `${date} (${row.days_left} day${row.days_left === 1 ? '' : 's'} left)`;
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
+import { listArchiveGaps } from '../repositories/access-lapses.js';
 import { findArchiveSpan } from '../repositories/snapshots.js';
 import { captureStatusReport, runCapture, type CaptureRunOutcome } from '../services/capture-runs.js';
 import { currentUserId, requireUser } from './plugins/session.js';
@@ -25,14 +26,16 @@ export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
 
 async function renderPage(deps: Deps, request: FastifyRequest, reply: FastifyReply, outcome: CaptureRunOutcome | undefined) {
   const userId = currentUserId(request);
-  const [[status], archive] = await Promise.all([
+  const [[status], archive, gaps] = await Promise.all([
     captureStatusReport(deps.database.db, { cron: deps.config.snapshotCron, now: deps.clock.now(), userId }),
     findArchiveSpan(deps.database.db, userId),
+    listArchiveGaps(deps.database.db, userId),
   ]);
   return reply.view('snapshot.eta', {
     title: 'Snapshots · Music Time Machine',
     status,
     archive,
+    gaps,
     result: outcome && resultView(outcome),
     // needs_reauth may have just been set by this capture.
     needsReauth: outcome?.kind === 'needs_reauth' || (status?.needs_reauth ?? false),

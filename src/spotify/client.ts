@@ -196,7 +196,15 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       // invalid_grant: this user's refresh token is revoked, expired or already spent. Anything
       // else (invalid_client: a wrong SPOTIFY_CLIENT_ID/SECRET) is the operator's to fix, and
       // logging in again would not help, so it must not flag the user.
-      if (body?.error === 'invalid_grant') return new SpotifyReauthRequiredError(undefined, { cause: new Error(detail) });
+      if (body?.error === 'invalid_grant') {
+        // Since 2026 a refresh token dies six months after the user's consent ("Refresh token expired").
+        const reason = /expired/i.test(body.error_description ?? '') ? 'expired' : 'revoked';
+        const message =
+          reason === 'expired'
+            ? 'Your Spotify access expired (Spotify ends it six months after you last logged in). Please log in with Spotify again.'
+            : undefined;
+        return new SpotifyReauthRequiredError(message, { cause: new Error(detail), reason });
+      }
       return new SpotifyRequestError(call.endpoint, status, detail);
     }
     const message = compiled(WebApiErrorBody).Check(json) ? (json as { error: { message: string } }).error.message : `HTTP ${status}`;

@@ -24,10 +24,20 @@ export class SpotifyRateLimitedError extends AppError {
   }
 }
 
+/** Why Spotify refused a refresh token: past its 6 months ('expired') or anything else ('revoked'). */
+export type ReauthReason = 'expired' | 'revoked';
+
 /** No usable tokens: never logged in, refresh token revoked or rejected. The user must log in again. */
 export class SpotifyReauthRequiredError extends AppError {
-  constructor(message = 'Spotify no longer accepts this app\'s access for your account. Please log in with Spotify again.', options?: { cause?: unknown }) {
+  /** Set when Spotify itself refused the user's access (not when we simply hold no tokens). */
+  readonly reason: ReauthReason | undefined;
+
+  constructor(
+    message = 'Spotify no longer accepts this app\'s access for your account. Please log in with Spotify again.',
+    options?: { cause?: unknown; reason?: ReauthReason },
+  ) {
     super('spotify_reauth_required', 401, message, options);
+    this.reason = options?.reason;
   }
 }
 
