@@ -9,6 +9,8 @@ import {
   SpotifyResponseError,
   SpotifyUnauthorizedError,
   SpotifyUnavailableError,
+  SpotifyUserNotRegisteredError,
+  NOT_REGISTERED_TEXT,
 } from './errors.js';
 import {
   AccountsErrorBody,
@@ -207,6 +209,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       }
       return new SpotifyRequestError(call.endpoint, status, detail);
     }
+    if (status === 403 && text.trim() === NOT_REGISTERED_TEXT) return new SpotifyUserNotRegisteredError(call.endpoint);
     const message = compiled(WebApiErrorBody).Check(json) ? (json as { error: { message: string } }).error.message : `HTTP ${status}`;
     if (status === 401) return new SpotifyUnauthorizedError(call.endpoint, message);
     return new SpotifyRequestError(call.endpoint, status, message);

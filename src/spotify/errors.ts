@@ -93,3 +93,23 @@ export class SpotifyAuthError extends AppError {
     super('spotify_auth_failed', 400, `Spotify did not accept the login (${detail}).`, options);
   }
 }
+
+/** Spotify's exact plain-text answer for an account missing from a development-mode app's User Management. */
+export const NOT_REGISTERED_TEXT = 'User not registered in the Developer Dashboard';
+
+/**
+ * A development-mode app may be used only by the accounts its owner added under "User
+ * Management" (five at most); Spotify refuses anyone else with a plain-text 403.
+ */
+export class SpotifyUserNotRegisteredError extends AppError {
+  readonly endpoint: string;
+
+  constructor(endpoint: string) {
+    super(
+      'spotify_user_not_registered',
+      403,
+      `Spotify refused ${endpoint}: this account is not under "User Management" of the app, which is in development mode (at most 5 users).`,
+    );
+    this.endpoint = endpoint;
+  }
+}

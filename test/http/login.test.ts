@@ -15,7 +15,14 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ app, deps, fake, close } = await buildTestAppWithFake(database(), { users: [{ id: 'ana-login', display_name: 'Ana Lima', account_id: 'accAna1' }] }));
+    ({ app, deps, fake, close } = await buildTestAppWithFake(database(), {
+      users: [
+        { id: 'ana-login', display_name: 'Ana Lima', account_id: 'accAna1' },
+        { id: 'otto-outsider', display_name: 'Otto Outsider' },
+      ],
+      // Development mode: only Ana is under User Management.
+      allowlist: ['ana-login'],
+    }));
   });
   afterAll(() => close());
   beforeEach(() => {
@@ -141,6 +148,22 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     expect(down.statusCode).toBe(503);
     expect(down.body).toContain('Try logging in again');
   }, 20_000);
+
+  it('explains User Management and the five-user limit when Spotify answers "User not registered in the Developer Dashboard"', async () => {
+    const { callback, cookie } = await startLogin('otto-outsider');
+    const refused = await app.inject({ method: 'GET', url: callback, headers: { cookie } });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    expect(refused.body).toContain('User not registered in the Developer Dashboard');
+    expect(refused.body).toContain('<strong>User Management</strong>');
+    expect(refused.body).toContain('<strong>at most five</strong>');
+    expect(refused.body).toContain('href="/login"');
+    expect(fake.requests.filter((r) => r.path === '/v1/me').map((r) => `${r.user} ${r.status}`)).toEqual(['otto-outsider 403']);
+    // Nothing was saved, and no session started.
+    expect(await findUserBySpotifyId(database().db, 'otto-outsider')).toBeUndefined();
+    const home = await app.inject({ method: 'GET', url: '/', headers: { cookie: cookieFrom(refused, cookie) } });
+    expect(home.body).toContain('Log in with Spotify');
+  });
 
   it('logs out only with a POST carrying the CSRF token', async () => {
     const { callback, cookie } = await startLogin();

@@ -10,6 +10,7 @@ import {
   SpotifyResponseError,
   SpotifyUnauthorizedError,
   SpotifyUnavailableError,
+  SpotifyUserNotRegisteredError,
 } from '../../src/spotify/errors.js';
 
 let fake: FakeSpotify;
@@ -193,6 +194,19 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
     const error = await c.refreshToken(tokens.refresh_token).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpotifyReauthRequiredError);
     expect(((error as Error).cause as Error).message).toBe('invalid_grant: Refresh token expired');
+  });
+
+  it('reports the development-mode plain-text 403 as SpotifyUserNotRegisteredError', async () => {
+    const dev = await startFakeSpotify({ allowlist: ['ana'], users: [{ id: 'ana', display_name: 'Ana' }, { id: 'zed', display_name: 'Zed' }] });
+    try {
+      const { c } = client({ apiUrl: dev.apiUrl, accountsUrl: dev.accountsUrl });
+      const error = await c.getMe(dev.issueTokens('zed').access_token).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SpotifyUserNotRegisteredError);
+      expect((error as SpotifyUserNotRegisteredError).status).toBe(403);
+      expect((await c.getMe(dev.issueTokens('ana').access_token)).id).toBe('ana');
+    } finally {
+      await dev.stop();
+    }
   });
 
   it('reports a revoked refresh token as SpotifyReauthRequiredError', async () => {
