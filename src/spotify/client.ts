@@ -82,7 +82,11 @@ const REFRESH_ENDPOINT = 'POST /api/token (refresh)';
 /** Spotify accepts at most this many URIs per "add items" call. */
 export const MAX_ITEMS_PER_ADD = 100;
 
-export const LOGIN_SCOPES = ['user-top-read', 'playlist-modify-private', 'playlist-modify-public'] as const;
+/**
+ * Exactly what the app uses: top tracks, and private playlists (every playlist it creates is
+ * private, so playlist-modify-public is never needed).
+ */
+export const LOGIN_SCOPES = ['user-top-read', 'playlist-modify-private'] as const;
 
 export type SpotifyClient = ReturnType<typeof createSpotifyClient>;
 

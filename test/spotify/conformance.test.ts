@@ -40,7 +40,7 @@ describe('the client\'s requests conform to the spec', () => {
       code_challenge_method: 'S256',
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       state,
-      scope: 'user-top-read playlist-modify-private playlist-modify-public',
+      scope: 'user-top-read playlist-modify-private',
     });
     const approved = await fetch(`${fake.url}/authorize/approve`, {
       method: 'POST',
