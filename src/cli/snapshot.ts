@@ -82,7 +82,8 @@ function describe(who: string, outcome: CaptureRunOutcome): string {
     case 'captured': {
       const { counts, snapshotDate } = outcome.result;
       if (outcome.result.outcome === 'nothing_to_capture') return `${who}: nothing to capture on ${snapshotDate} (Spotify has no top tracks for this account yet)`;
-      return `${who}: captured ${snapshotDate}: short_term ${counts.short_term}, medium_term ${counts.medium_term}, long_term ${counts.long_term} tracks`;
+      const skipped = outcome.result.skippedLocalFiles ? ` (${outcome.result.skippedLocalFiles} local file(s) skipped: no Spotify id)` : '';
+      return `${who}: captured ${snapshotDate}: short_term ${counts.short_term}, medium_term ${counts.medium_term}, long_term ${counts.long_term} tracks${skipped}`;
     }
     case 'needs_reauth':
       return `${who}: needs to log in again (${outcome.error.message})`;
@@ -93,7 +94,7 @@ function describe(who: string, outcome: CaptureRunOutcome): string {
 
 function outcomeJson(outcome: CaptureRunOutcome) {
   if (outcome.kind === 'captured') {
-    return { outcome: outcome.result.outcome, date: outcome.result.snapshotDate, counts: outcome.result.counts };
+    return { outcome: outcome.result.outcome, date: outcome.result.snapshotDate, counts: outcome.result.counts, skipped_local_files: outcome.result.skippedLocalFiles };
   }
   return { outcome: outcome.kind, error: outcome.error };
 }

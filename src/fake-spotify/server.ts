@@ -54,6 +54,7 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
       display_name: input.display_name,
       account_id: input.account_id ?? `acct-${input.id}`,
       topTrackCount: input.topTrackCount ?? 50,
+      localFiles: input.localFiles ?? 0,
       taste: buildTaste(catalogue, input.tasteSeed ?? input.id),
     };
     ctx.users.set(user.id, user);

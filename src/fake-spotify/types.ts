@@ -12,9 +12,12 @@ export interface FakeUserInput {
   topTrackCount?: number;
   /** Taste seed (default: the id), so two users can share a taste if a test wants. */
   tasteSeed?: string;
+  /** Local files (id: null) the listener plays: one follows each of the first N top tracks. */
+  localFiles?: number;
 }
 
-export interface FakeUser extends Required<Omit<FakeUserInput, 'tasteSeed'>> {
+export interface FakeUser extends Required<Omit<FakeUserInput, 'tasteSeed' | 'localFiles'>> {
+  localFiles: number;
   taste: Taste;
 }
 

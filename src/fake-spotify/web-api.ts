@@ -39,7 +39,9 @@ export function createWebApi(ctx: FakeContext, accounts: Accounts, allowlist: Al
   function topTrackObjects(userId: string, timeRange: TimeRange, date: Date) {
     const user = ctx.users.get(userId);
     if (!user) throw new Error(`fake Spotify has no user "${userId}"`);
-    return user.taste.topTracks(timeRange, date, user.topTrackCount).map((t) => trackObject(t, `${ctx.url()}/v1`, quota));
+    const tracks = user.taste.topTracks(timeRange, date, user.topTrackCount).map((t) => trackObject(t, `${ctx.url()}/v1`, quota));
+    // A local file follows each of the first `localFiles` tracks, as Spotify lists them among the top.
+    return tracks.flatMap((t, i) => (i < user.localFiles ? [t, localFileObject(user.id, i)] : [t]));
   }
 
   function authenticate({ headers }: FakeRequest): AccessToken {
@@ -173,6 +175,28 @@ export function createWebApi(ctx: FakeContext, accounts: Accounts, allowlist: Al
     authenticate,
     topTrackObjects,
     playlists: (user) => [...playlists.values()].filter((p) => p.owner === user),
+  };
+}
+
+/** A local file as Spotify lists it: no ids, no links, a spotify:local: URI. */
+function localFileObject(user: string, n: number): Record<string, unknown> {
+  const name = `Home Recording ${n + 1}`;
+  return {
+    album: { album_type: null, artists: [], available_markets: [], external_urls: {}, href: null, id: null, images: [], name: 'Local Files', release_date: null, release_date_precision: null, type: 'album', uri: null },
+    artists: [{ external_urls: {}, href: null, id: null, name: user, type: 'artist', uri: null }],
+    disc_number: 0,
+    duration_ms: 180_000 + n * 1000,
+    explicit: false,
+    external_ids: {},
+    external_urls: {},
+    href: null,
+    id: null,
+    is_local: true,
+    name,
+    preview_url: null,
+    track_number: 0,
+    type: 'track',
+    uri: `spotify:local:${encodeURIComponent(user)}:Local+Files:${encodeURIComponent(name).replace(/%20/g, '+')}:${180 + n}`,
   };
 }
 

@@ -50,9 +50,17 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
     expect(page.total).toBe(50);
     expect(page.next).toBeNull();
     expect(page.items[0]).not.toHaveProperty('popularity');
-    expect(page.items[0]!.preview_url).toBeNull();
+    expect(page.items[0]).toHaveProperty('preview_url', null);
     const request = fake.requests.find((r) => r.path === '/v1/me/top/tracks')!;
     expect(request.query).toEqual({ time_range: 'short_term', limit: '50', offset: '0' });
+  });
+
+  it('accepts a page with local files (id: null) instead of failing it', async () => {
+    fake.addUser({ id: 'lou', display_name: 'Lou', topTrackCount: 10, localFiles: 2 });
+    const { c } = client();
+    const page = await c.getTopTracks(fake.issueTokens('lou').access_token, 'short_term', { limit: 50 });
+    expect(page.items.map((t) => t.id === null)).toEqual([false, true, false, true, false, false, false, false, false, false, false, false]);
+    expect(page.items[1]).toMatchObject({ id: null, is_local: true, name: 'Home Recording 1', uri: 'spotify:local:lou:Local+Files:Home+Recording+1:180' });
   });
 
   it('returns a short account\'s 12 tracks', async () => {
