@@ -95,7 +95,7 @@ export const TokenResponse = Type.Object({
   token_type: Type.String(),
   expires_in: Type.Integer({ minimum: 1 }),
   scope: Type.Optional(Type.String()),
-  /** Present on the code exchange; on refresh only when Spotify rotates it (PKCE: always). */
+  /** Present on the code exchange; absent on refresh since 2026 (the original stays valid for six months). */
   refresh_token: Type.Optional(Type.String({ minLength: 1 })),
 });
 
