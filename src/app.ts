@@ -13,6 +13,7 @@ import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureIfArchiveEmpty } from './services/capture-runs.js';
 import { sessionPlugin } from './routes/plugins/session.js';
+import { wantsJson } from './routes/respond.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -72,11 +73,6 @@ function errorStatus(error: FastifyError | AppError): number {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
-function wantsJson(request: FastifyRequest): boolean {
-  if (request.url.startsWith('/api/') || request.url === '/healthz') return true;
-  const accept = request.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
-}
 
 function headingFor(status: number): string {
   if (status === 404) return 'Page not found';

@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../lib/errors.js';
 import { deriveKey } from '../../lib/token-cipher.js';
 import { findUser } from '../../repositories/users.js';
+import { wantsJson } from '../respond.js';
 
 /** The logged-in user, as every page and route sees it. */
 export interface CurrentUser {
@@ -100,7 +101,7 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
 /** preHandler for pages and APIs that need a logged-in user: pages go to the login, APIs get 401. */
 export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
   if (request.currentUser) return;
-  if (request.url.startsWith('/api/') || (request.headers.accept ?? '').includes('application/json')) {
+  if (wantsJson(request)) {
     throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');
   }
   return reply.redirect('/login');
