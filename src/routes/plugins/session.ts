@@ -25,10 +25,20 @@ export interface PendingLogin {
   startedAt: number;
 }
 
+/** A one-time message shown on the next page after an action (then cleared). */
+export interface Flash {
+  kind: 'success' | 'error' | 'info';
+  message: string;
+  /** Optional link shown after the message, e.g. the new playlist in Spotify. */
+  href?: string;
+  linkText?: string;
+}
+
 declare module '@fastify/secure-session' {
   interface SessionData {
     userId: number;
     login: PendingLogin;
+    flash: Flash;
   }
 }
 
@@ -83,12 +93,15 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
           request.session.set('userId', undefined);
         }
       }
+      const flash = request.session.get('flash');
+      if (flash) request.session.set('flash', undefined);
       let token: string | undefined;
       const csrfToken = () => (token ??= reply.generateCsrf());
       reply.locals = {
         ...reply.locals,
         currentUser: request.currentUser,
         demoMode: deps.config.demoMode,
+        flash: flash ?? null,
         csrfToken,
         csrfField: () => `<input type="hidden" name="_csrf" value="${csrfToken()}">`,
       };
@@ -111,4 +124,9 @@ export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRe
 export function currentUserId(request: FastifyRequest): number {
   if (!request.currentUser) throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');
   return request.currentUser.id;
+}
+
+/** Shows `flash` on the next page this browser renders (post, then redirect, then show). */
+export function setFlash(request: FastifyRequest, flash: Flash): void {
+  request.session.set('flash', flash);
 }
