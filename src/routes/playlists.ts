@@ -118,8 +118,11 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
         try {
           return reply.code(201).send(await createPlaylistFromArchive(service, userId, checked));
         } catch (error) {
+          if (!isSpotifyFailure(error)) throw error;
+          // Answered here: the app's error handler hides 5xx messages, but what Spotify did is
+          // the user's to know (and safe: it names the call and Spotify's answer, nothing of ours).
           if (error instanceof PlaylistRateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
-          throw error;
+          return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
         }
       },
     );
@@ -153,10 +156,14 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
 
   /** A failure the user can act on comes back on the form, with its status; anything else is a 500. */
   function renderFailure(request: FastifyRequest, reply: FastifyReply, form: FormValues, error: unknown) {
-    if (!(error instanceof AppError) || (error.status >= 500 && !error.code.startsWith('spotify_'))) throw error;
+    if (!(error instanceof AppError) || (error.status >= 500 && !isSpotifyFailure(error))) throw error;
     if (error instanceof PlaylistRateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     return renderPage(request, reply.code(error.status), { form, error: error.message });
   }
+}
+
+function isSpotifyFailure(error: unknown): error is AppError {
+  return error instanceof AppError && error.code.startsWith('spotify_');
 }
 
 interface FormValues {
