@@ -246,6 +246,7 @@ describeEachEngine('playlists', ({ database }) => {
 
     const noToken = await app.inject({ method: 'POST', url: '/api/generate-playlist', headers: { cookie: ana.cookie }, payload: { source: 'current_rotation' } });
     expect(noToken.statusCode).toBe(403);
+    expect(noToken.json()).toEqual({ error: { code: 'FST_CSRF_INVALID_TOKEN', message: 'Invalid csrf token' } });
     const benToken = await app.inject({ method: 'POST', url: '/api/generate-playlist', headers: { cookie: ana.cookie, 'x-csrf-token': ben.csrf }, payload: { source: 'current_rotation' } });
     expect(benToken.statusCode).toBe(403);
     expect(spotifyWrites()).toEqual([]);
