@@ -28,31 +28,22 @@ export async function listForgottenGems(
   userId: number,
   window: { from: string; to: string; limit: number },
 ): Promise<SelectedTrack[]> {
+  // One pass over the user's short-term rows since `from`: a track whose newest date is at most
+  // `to` charted in the window and not since (no anti-join probing each row's later history).
+  // (user, date, range, track) is unique, so counting rows counts the track's snapshot dates.
   const charted = db
     .selectFrom('snapshots as s')
     .select([
       's.track_id',
-      sql<number>`count(distinct s.snapshot_date)`.as('dates'),
+      sql<number>`count(*)`.as('dates'),
       sql<number>`min(s.rank)`.as('best_rank'),
       sql<string>`max(s.snapshot_date)`.as('last_seen'),
     ])
     .where('s.user_id', '=', userId)
     .where('s.time_range', '=', 'short_term')
     .where('s.snapshot_date', '>=', window.from)
-    .where('s.snapshot_date', '<=', window.to)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('snapshots as r')
-            .select(sql`1`.as('one'))
-            .where('r.user_id', '=', userId)
-            .whereRef('r.track_id', '=', 's.track_id')
-            .where('r.time_range', '=', 'short_term')
-            .where('r.snapshot_date', '>', window.to),
-        ),
-      ),
-    )
-    .groupBy('s.track_id');
+    .groupBy('s.track_id')
+    .having(sql<string>`max(s.snapshot_date)`, '<=', window.to);
   return db
     .selectFrom(charted.as('g'))
     .innerJoin(visibleTracks(db, userId).as('t'), 't.track_id', 'g.track_id')

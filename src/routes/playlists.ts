@@ -2,11 +2,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { TIME_RANGES } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
-import { listSnapshotDates } from '../repositories/playlists.js';
 import {
   checkPlaylistRequest,
   createPlaylistFromArchive,
-  listPlaylistViews,
+  playlistPageData,
   PlaylistRateLimitedError,
   RANGE_LABELS,
   readableDate,
@@ -32,6 +31,9 @@ import { wantsJson } from './respond.js';
 
 const TITLE = 'Playlists · Music Time Machine';
 
+/** The form posts answer HTML (the page, or a 303); errors asked for as JSON have the app's shape. */
+const FORM_SCHEMA = { querystring: NoQuery, body: PlaylistForm, response: { '4xx': ErrorBody, '5xx': ErrorBody } };
+
 /**
  * Playlists from the archive:
  * - GET /playlists: the form, the user's earlier playlists, and (Accept: application/json)
@@ -54,15 +56,14 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
       },
       async (request, reply) => {
         if (!wantsJson(request)) return renderPage(request, reply, {});
-        const userId = currentUserId(request);
-        const [playlists, dates] = await Promise.all([listPlaylistViews(service.db, userId), listSnapshotDates(service.db, userId)]);
+        const { playlists, dates } = await playlistPageData(service.db, currentUserId(request));
         return { playlists, sources: SOURCES, dates };
       },
     );
 
     app.post<{ Body: PlaylistForm }>(
       '/playlists/preview',
-      { validatorCompiler: typeboxValidator, schema: { body: PlaylistForm }, preHandler: [requireUser, app.csrfProtection] },
+      { validatorCompiler: typeboxValidator, schema: FORM_SCHEMA, preHandler: [requireUser, app.csrfProtection] },
       async (request, reply) => {
         const form = formValues(request.body);
         try {
@@ -76,7 +77,7 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
 
     app.post<{ Body: PlaylistForm }>(
       '/playlists',
-      { validatorCompiler: typeboxValidator, schema: { body: PlaylistForm }, preHandler: [requireUser, app.csrfProtection] },
+      { validatorCompiler: typeboxValidator, schema: FORM_SCHEMA, preHandler: [requireUser, app.csrfProtection] },
       async (request, reply) => {
         const form = formValues(request.body);
         try {
@@ -100,7 +101,7 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
       '/api/generate-playlist',
       {
         validatorCompiler: typeboxValidator,
-        schema: { body: GenerateBody, response: { 200: PreviewResponse, 201: CreatedResponse, '4xx': ErrorBody, '5xx': ErrorBody } },
+        schema: { querystring: NoQuery, body: GenerateBody, response: { 200: PreviewResponse, 201: CreatedResponse, '4xx': ErrorBody, '5xx': ErrorBody } },
         // Logged out is a 401 before the body is even looked at; then CSRF, then the body's shape.
         onRequest: async (request) => {
           if (typeof request.session.get('userId') !== 'number') throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');
@@ -135,8 +136,7 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
   }
 
   async function renderPage(request: FastifyRequest, reply: FastifyReply, state: PageState) {
-    const userId = currentUserId(request);
-    const [playlists, dates] = await Promise.all([listPlaylistViews(service.db, userId), listSnapshotDates(service.db, userId)]);
+    const { playlists, dates } = await playlistPageData(service.db, currentUserId(request));
     return reply.view('playlists.eta', {
       title: TITLE,
       hasArchive: dates.length > 0,

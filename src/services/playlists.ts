@@ -10,6 +10,7 @@ import {
   listForgottenGems,
   listPlaylists,
   listRecentDiscoveries,
+  listSnapshotDates,
   listSnapshotTracks,
   type PlaylistRecord,
   type SelectedTrack,
@@ -311,8 +312,10 @@ function spotifyFailure(error: unknown, what: string): Error {
   return error as Error;
 }
 
-export async function listPlaylistViews(db: Db, userId: number): Promise<PlaylistView[]> {
-  return (await listPlaylists(db, userId)).map(playlistView);
+/** What the playlists page shows: the user's playlists (newest first) and snapshot dates (newest first). */
+export async function playlistPageData(db: Db, userId: number): Promise<{ playlists: PlaylistView[]; dates: string[] }> {
+  const [playlists, dates] = await Promise.all([listPlaylists(db, userId), listSnapshotDates(db, userId)]);
+  return { playlists: playlists.map(playlistView), dates };
 }
 
 function playlistView(row: PlaylistRecord): PlaylistView {

@@ -317,6 +317,33 @@ describeEachEngine('playlists', ({ database }) => {
         message: 'The playlist was not created: Spotify is limiting how often this app may call it. Try again in 120 seconds (after 2026-12-01 10:02 UTC).',
       },
     });
+
+    // The form: the page again, with the same message and header.
+    fake.faults.add({ path: '/v1/me/playlists', status: 429, retryAfter: 7200, times: 1 });
+    const form = await app.inject({
+      method: 'POST',
+      url: '/playlists',
+      headers: { cookie: ana.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: ana.csrf, source: 'current_rotation' }).toString(),
+    });
+    expect(form.statusCode).toBe(429);
+    expect(form.headers['retry-after']).toBe('7200');
+    expect(form.body).toContain('The playlist was not created: Spotify is limiting how often this app may call it. Try again in 7200 seconds (after 2026-12-01 12:00 UTC).');
+    expect(await countPlaylistRows(database().db)).toBe(before);
+  });
+
+  it('a user whose Spotify access was revoked is asked to log in again (401), nothing recorded', async () => {
+    fake.addUser({ id: 'pl-gone', display_name: 'Gone' });
+    await seedArchive(database().db, 'pl-gone', [{ date: '2026-11-30', range: 'short_term', tracks: [B(1)] }]);
+    const gone = await logInWithCsrf(app, fake, 'pl-gone');
+    fake.revokeTokens('pl-gone');
+    const before = await countPlaylistRows(database().db);
+    const answer = await generate(gone, { source: 'current_rotation' });
+    expect(answer.statusCode).toBe(401);
+    expect(answer.json()).toEqual({
+      error: { code: 'spotify_reauth_required', message: "Spotify no longer accepts this app's access for your account. Please log in with Spotify again." },
+    });
+    expect(fake.playlists('pl-gone')).toEqual([]);
     expect(await countPlaylistRows(database().db)).toBe(before);
   });
 
