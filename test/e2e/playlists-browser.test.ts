@@ -80,6 +80,18 @@ describe.skipIf(!hasChromium)('playlists in the demo, in Chromium', () => {
     expect(await page.locator('.playlist-table a').getAttribute('href')).toBe(`https://open.spotify.com/playlist/${created[0]!.id}`);
     await shoot(page, 'playlists-created');
     expect(problems).toEqual([]);
+
+    // Spotify down: the form comes back with what happened, and nothing is added to the list.
+    fake.faults.add({ path: '/v1/me/playlists', status: 503, times: 4 });
+    const failed = page.waitForResponse((r) => r.url() === `${server!.url}/playlists` && r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Create playlist' }).click();
+    expect((await failed).status()).toBe(502);
+    expect(await page.locator('.flash-error').textContent()).toBe(
+      'The playlist was not created: Spotify is not answering (POST /me/playlists: HTTP 503 after 4 attempts). Please try again in a few minutes.',
+    );
+    expect(await page.locator('.playlist-table tbody tr').count()).toBe(1);
+    expect(fake.playlists('mtm-demo-alex')).toHaveLength(1);
+    await shoot(page, 'playlists-failed');
   }, 180_000);
 });
 
