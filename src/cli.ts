@@ -3,6 +3,7 @@ import { dbCommand } from './cli/db.js';
 import { exportSqliteCommand } from './cli/export-sqlite.js';
 import { fakeSpotifyCommand } from './cli/fake-spotify.js';
 import { importSqliteCommand } from './cli/import-sqlite.js';
+import { preflightCommand } from './cli/preflight.js';
 import { verifyCommand } from './cli/verify.js';
 import { secretCommand } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   importSqliteCommand,
   verifyCommand,
   exportSqliteCommand,
+  preflightCommand,
   secretCommand,
   fakeSpotifyCommand,
 ];

@@ -40,13 +40,18 @@ export interface JobRunner {
   triggerSchedule(): Promise<void>;
 }
 
+/** Connections pg-boss's own pool may open on PostgreSQL (per instance), for pool sizing and `mtm preflight`. */
+export function jobsPoolMax(concurrency: number): number {
+  return Math.min(4, concurrency + 2);
+}
+
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { database, logger } = options;
   // Idle polling only: a worker that found a job fetches the next one at once (see below).
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
   const boss = new PgBoss({
     ...(options.postgresUrl
-      ? { connectionString: options.postgresUrl, max: Math.min(4, options.concurrency + 2), application_name: 'music-time-machine-jobs' }
+      ? { connectionString: options.postgresUrl, max: jobsPoolMax(options.concurrency), application_name: 'music-time-machine-jobs' }
       : { db: bossDbOver(database.db) }),
     schema: BOSS_SCHEMA,
     // Cron ticks are de-duplicated across instances by pg-boss itself.
