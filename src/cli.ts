@@ -7,6 +7,7 @@ import { preflightCommand } from './cli/preflight.js';
 import { verifyCommand } from './cli/verify.js';
 import { secretCommand } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
+import { smokeCommand } from './cli/smoke.js';
 import { snapshotCommand } from './cli/snapshot.js';
 import { UsageError, type CliIo, type Command } from './cli/command.js';
 import { AppError, errorMessage } from './lib/errors.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   exportSqliteCommand,
   preflightCommand,
+  smokeCommand,
   secretCommand,
   fakeSpotifyCommand,
 ];
