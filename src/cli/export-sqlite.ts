@@ -22,7 +22,10 @@ export const exportSqliteCommand: Command = {
     try {
       const report = await exportLegacyFile(database.db, { owner: values.owner, outPath: out, overwrite: values.force });
       if (values.json) io.out(JSON.stringify({ database: database.location, ...report }));
-      else io.out(`wrote ${out}: ${report.tracks} tracks, ${report.snapshots} snapshot rows of ${report.owner}'s archive`);
+      else {
+        io.out(`database: ${database.location}`);
+        io.out(`wrote ${out}: ${report.tracks} tracks, ${report.snapshots} snapshot rows of ${report.owner}'s archive`);
+      }
       return 0;
     } finally {
       await database.close();

@@ -64,7 +64,10 @@ export const importSqliteCommand: Command = {
       });
       bar.done();
       if (values.json) io.out(JSON.stringify({ database: database.location, rejectsFile: values.rejects ?? null, ...report }));
-      else printReport(io, report, file, values.rejects);
+      else {
+        io.out(`database: ${database.location}`);
+        printReport(io, report, file, values.rejects);
+      }
       return 0;
     } finally {
       bar.done();

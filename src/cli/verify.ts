@@ -35,6 +35,7 @@ export const verifyCommand: Command = {
       bar.done();
       if (values.json) io.out(JSON.stringify({ database: database.location, ...report }));
       else {
+        io.out(`database: ${database.location}`);
         for (const check of report.checks) io.out(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
         io.out(report.ok ? `verified: ${file} is fully in ${report.owner}'s archive` : `verification FAILED for ${file} (${report.checks.filter((c) => !c.ok).length} check(s))`);
       }

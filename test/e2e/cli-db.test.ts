@@ -148,7 +148,7 @@ describe('mtm db', { timeout: 120_000 }, () => {
     const help = await mtm(['--help'], {});
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: mtm <command> [options]');
-    for (const command of ['serve', 'db', 'secret']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['serve', 'db', 'secret', 'preflight', 'smoke']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     const dbHelp = await mtm(['db', '--help'], {});
     expect(dbHelp).toMatchObject({ code: 0 });
     expect(dbHelp.stdout).toMatch(/^mtm db <migrate\|status>/);
