@@ -94,6 +94,21 @@ describe('npm start in production', { timeout: 180_000 }, () => {
     expect(started.output()).not.toContain('shutdown did not finish');
   });
 
+  itOnPostgres('SIGINT to npm alone (what Ctrl-C sends) stops it the same way, exit 0', async () => {
+    const base = process.env.TEST_DATABASE_URL!;
+    const name = await createDatabase(base, 'deploy_sigint');
+    cleanups.push(() => dropDatabase(base, name));
+    const port = await freePort();
+    const started = startDetached('npm', ['start'], { ...PRODUCTION, PORT: String(port), DATABASE_URL: databaseUrl(base, name) });
+    cleanups.push(() => killGroup(started.child.pid));
+    await waitForHealth(`http://127.0.0.1:${port}/healthz`, started);
+    process.kill(started.child.pid!, 'SIGINT');
+    expect(await started.exited).toEqual({ code: 0, signal: null });
+    await groupGone(started.child.pid!, 15_000);
+    expect(started.output()).toContain('"signal":"SIGINT","msg":"shutting down"');
+    expect(started.output()).toContain('"msg":"stopped"');
+  });
+
   itOnPostgres('npx mtm serve: SIGTERM to npx alone still stops the server gracefully, leaving nothing behind', async () => {
     const base = process.env.TEST_DATABASE_URL!;
     const name = await createDatabase(base, 'deploy_npx');
