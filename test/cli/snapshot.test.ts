@@ -64,6 +64,7 @@ describe('mtm snapshot', () => {
     expect(next).toBeDefined();
     const nextDaily = next!.trim().replace('next run:     ', '');
     expect(out).toEqual([
+      `database: ${dir}`,
       'schedule: 0 4 * * * (UTC)',
       'cli-ok  state: idle',
       '  last success: 2026-09-01 (50/50/12 tracks)',
@@ -88,6 +89,7 @@ describe('mtm snapshot', () => {
     const { code, out } = await cli(['snapshot', '--status', '--json', '--user', 'cli-waiting'], env);
     expect(code).toBe(0);
     expect(JSON.parse(out.join('\n'))).toEqual({
+      database: dir,
       cron: '0 4 * * *',
       users: [
         {
