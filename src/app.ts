@@ -9,10 +9,12 @@ import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
+import { playlistRoutes } from './routes/playlists.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureAfterLogin } from './services/capture-runs.js';
 import { sessionPlugin } from './routes/plugins/session.js';
+import { wantsJson } from './routes/respond.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -47,6 +49,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));
   await app.register(settingsImportRoutes(deps));
+  await app.register(playlistRoutes(deps));
   return app;
 }
 
@@ -72,11 +75,6 @@ function errorStatus(error: FastifyError | AppError): number {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
-function wantsJson(request: FastifyRequest): boolean {
-  if (request.url.startsWith('/api/') || request.url === '/healthz') return true;
-  const accept = request.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
-}
 
 function headingFor(status: number): string {
   if (status === 404) return 'Page not found';

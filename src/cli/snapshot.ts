@@ -43,16 +43,22 @@ except with the embedded database, which only one process may open at a time.`,
       if (values.status) {
         const report = await captureStatusReport(deps.database.db, { cron: config.snapshotCron, now: deps.clock.now(), spotifyId: values.user });
         if (values.user !== undefined && report.length === 0) throw noSuchUser(values.user);
-        if (values.json) io.out(JSON.stringify({ cron: config.snapshotCron, users: report.map(statusJson) }));
-        else printStatus(io, report, config.snapshotCron);
+        if (values.json) io.out(JSON.stringify({ database: deps.database.location, cron: config.snapshotCron, users: report.map(statusJson) }));
+        else {
+          io.out(`database: ${deps.database.location}`);
+          printStatus(io, report, config.snapshotCron);
+        }
         return 0;
       }
       if (values.user !== undefined) {
         const user = await findUserBySpotifyId(deps.database.db, values.user);
         if (!user) throw noSuchUser(values.user);
         const outcome = await runCapture(deps.capture, user.id, { mode: 'once' });
-        if (values.json) io.out(JSON.stringify({ user: user.spotify_id, ...outcomeJson(outcome) }));
-        else io.out(describe(user.spotify_id, outcome));
+        if (values.json) io.out(JSON.stringify({ database: deps.database.location, user: user.spotify_id, ...outcomeJson(outcome) }));
+        else {
+          io.out(`database: ${deps.database.location}`);
+          io.out(describe(user.spotify_id, outcome));
+        }
         return outcome.kind === 'captured' ? 0 : 1;
       }
       const results = await captureAllNow(deps.capture, { concurrency: config.snapshotConcurrency });
@@ -61,8 +67,9 @@ except with the embedded database, which only one process may open at a time.`,
       );
       const failed = results.filter((r) => r.outcome.kind !== 'captured').length;
       if (values.json) {
-        io.out(JSON.stringify({ users: results.map((r) => ({ user: spotifyIds.get(r.userId), ...outcomeJson(r.outcome) })), failed }));
+        io.out(JSON.stringify({ database: deps.database.location, users: results.map((r) => ({ user: spotifyIds.get(r.userId), ...outcomeJson(r.outcome) })), failed }));
       } else {
+        io.out(`database: ${deps.database.location}`);
         for (const r of results) io.out(describe(spotifyIds.get(r.userId) ?? `#${r.userId}`, r.outcome));
         io.out(`${results.length} user(s): ${results.length - failed} captured, ${failed} failed`);
       }

@@ -40,13 +40,18 @@ export interface JobRunner {
   triggerSchedule(): Promise<void>;
 }
 
+/** Connections pg-boss's own pool may open on PostgreSQL (per instance), for pool sizing and `mtm preflight`. */
+export function jobsPoolMax(concurrency: number): number {
+  return Math.min(4, concurrency + 2);
+}
+
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { database, logger } = options;
   // Idle polling only: a worker that found a job fetches the next one at once (see below).
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
   const boss = new PgBoss({
     ...(options.postgresUrl
-      ? { connectionString: options.postgresUrl, max: Math.min(4, options.concurrency + 2), application_name: 'music-time-machine-jobs' }
+      ? { connectionString: options.postgresUrl, max: jobsPoolMax(options.concurrency), application_name: 'music-time-machine-jobs' }
       : { db: bossDbOver(database.db) }),
     schema: BOSS_SCHEMA,
     // Cron ticks are de-duplicated across instances by pg-boss itself.
@@ -119,11 +124,18 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 }
 
 async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
-  // createQueue is idempotent in pg-boss 10 (it checks first), but two instances starting at
-  // the same moment can race on the insert; the loser's error means the queue exists.
-  try {
-    await boss.createQueue(queue.name, queue);
-  } catch (error) {
-    if (!(await boss.getQueue(queue.name))) throw error;
+  // createQueue is idempotent in pg-boss 10 (it checks first), but instances starting at the same
+  // moment race on it: the loser fails on the unique insert, or as a deadlock victim while both
+  // create the queue's partition (seen with three instances started at once). Either way the
+  // queue exists, or will once the winner commits: look, wait a little, try again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await boss.createQueue(queue.name, queue);
+      return;
+    } catch (error) {
+      if (await boss.getQueue(queue.name)) return;
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.floor(Math.random() * 100)));
+    }
   }
 }

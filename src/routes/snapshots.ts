@@ -4,6 +4,7 @@ import { listArchiveGaps } from '../repositories/access-lapses.js';
 import { findArchiveSpan } from '../repositories/snapshots.js';
 import { captureStatusReport, runCapture, type CaptureRunOutcome } from '../services/capture-runs.js';
 import { currentUserId, requireUser } from './plugins/session.js';
+import { wantsJson } from './respond.js';
 
 /**
  * "Take a snapshot now" for the logged-in user, and their capture status.
@@ -84,7 +85,3 @@ function outcomeBody(outcome: CaptureRunOutcome) {
   return { error: { code: outcome.error.code, message: resultView(outcome).message } };
 }
 
-function wantsJson(request: FastifyRequest): boolean {
-  const accept = request.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
-}

@@ -79,6 +79,7 @@ describe('mtm snapshot', () => {
     const nextDaily = next!.trim().replace('next run:     ', '');
     const unknown = "  access until: unknown (no login recorded since Spotify's 6-month limit was tracked)";
     expect(out).toEqual([
+      `database: ${dir}`,
       'schedule: 0 4 * * * (UTC)',
       'cli-revoked  state: needs_reauth',
       '  last success: never',
@@ -109,6 +110,7 @@ describe('mtm snapshot', () => {
     const { code, out } = await cli(['snapshot', '--status', '--json', '--user', 'cli-waiting'], env);
     expect(code).toBe(0);
     expect(JSON.parse(out.join('\n'))).toEqual({
+      database: dir,
       cron: '0 4 * * *',
       users: [
         {

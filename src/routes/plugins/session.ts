@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../lib/errors.js';
 import { deriveKey } from '../../lib/token-cipher.js';
 import { findUser } from '../../repositories/users.js';
+import { wantsJson } from '../respond.js';
 import { reauthBanner } from '../../services/spotify-access.js';
 
 /** The logged-in user, as every page and route sees it. */
@@ -26,10 +27,20 @@ export interface PendingLogin {
   startedAt: number;
 }
 
+/** A one-time message shown on the next page after an action (then cleared). */
+export interface Flash {
+  kind: 'success' | 'error' | 'info';
+  message: string;
+  /** Optional link shown after the message, e.g. the new playlist in Spotify. */
+  href?: string;
+  linkText?: string;
+}
+
 declare module '@fastify/secure-session' {
   interface SessionData {
     userId: number;
     login: PendingLogin;
+    flash: Flash;
   }
 }
 
@@ -85,6 +96,8 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
           request.session.set('userId', undefined);
         }
       }
+      const flash = request.session.get('flash');
+      if (flash) request.session.set('flash', undefined);
       let token: string | undefined;
       const csrfToken = () => (token ??= reply.generateCsrf());
       reply.locals = {
@@ -92,6 +105,7 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
         currentUser: request.currentUser,
         reauthBanner: request.currentUser && reauthBanner(request.currentUser, deps.clock.now()),
         demoMode: deps.config.demoMode,
+        flash: flash ?? null,
         csrfToken,
         csrfField: () => `<input type="hidden" name="_csrf" value="${csrfToken()}">`,
       };
@@ -104,7 +118,7 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
 /** preHandler for pages and APIs that need a logged-in user: pages go to the login, APIs get 401. */
 export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
   if (request.currentUser) return;
-  if (request.url.startsWith('/api/') || (request.headers.accept ?? '').includes('application/json')) {
+  if (wantsJson(request)) {
     throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');
   }
   return reply.redirect('/login');
@@ -114,4 +128,9 @@ export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRe
 export function currentUserId(request: FastifyRequest): number {
   if (!request.currentUser) throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');
   return request.currentUser.id;
+}
+
+/** Shows `flash` on the next page this browser renders (post, then redirect, then show). */
+export function setFlash(request: FastifyRequest, flash: Flash): void {
+  request.session.set('flash', flash);
 }
