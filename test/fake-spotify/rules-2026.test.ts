@@ -90,6 +90,17 @@ describe('the accounts service', () => {
     });
     expect(approve.status).toBe(400);
     expect(approve.headers.get('location')).toBeNull();
+
+    // Without a list the app's default callback is the one registered: any other loopback URI is refused.
+    const plain = await startFakeSpotify({ clock });
+    try {
+      const at = (uri: string) => fetch(authorizeUrl({ redirect_uri: uri, client_id: plain.clientId }).replace(fake.url, plain.url), { redirect: 'manual' });
+      expect((await at('http://127.0.0.1:3000/callback')).status).toBe(200);
+      const other = await at('http://127.0.0.1:4603/callback');
+      expect([other.status, other.headers.get('location')]).toEqual([400, null]);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it('refuses unknown scopes with invalid_scope (at /authorize and on the approve form)', async () => {
