@@ -132,6 +132,17 @@ describe('mtm snapshot', () => {
     });
   });
 
+  it('--status --json gives the Spotify access deadline and days left', async () => {
+    const { code, out } = await cli(['snapshot', '--status', '--json', '--user', 'cli-ok'], env);
+    expect(code).toBe(0);
+    const [user] = (JSON.parse(out.join('\n')) as { users: { spotify_access: unknown }[] }).users;
+    expect(user!.spotify_access).toEqual({
+      authorized_at: okAuthorizedAt.toISOString(),
+      deadline: spotifyAccessDeadline(okAuthorizedAt).toISOString(),
+      days_left: daysLeft(okAuthorizedAt, new Date()),
+    });
+  });
+
   it('refuses bad calls with one readable line and a non-zero exit', async () => {
     expect(await cli(['snapshot'], env)).toEqual({
       code: 2,
