@@ -5,7 +5,7 @@ import { Eta } from 'eta';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { asDatabaseUnavailable } from './db/connection-errors.js';
 import type { Deps } from './deps.js';
-import { AppError } from './lib/errors.js';
+import { AppError, errorMessage } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
@@ -67,7 +67,8 @@ function renderError(raw: FastifyError | AppError, request: FastifyRequest, repl
   const code = error instanceof AppError ? error.code : status >= 500 ? 'internal_error' : (error.code ?? 'bad_request');
   const message = status >= 500 && !outage ? 'Something went wrong on our side. It has been logged; please try again.' : error.message;
   if (outage) {
-    request.log.warn({ err: raw }, 'database unavailable');
+    // Expected while the database is away, and one per request: the reason, without a stack.
+    request.log.warn({ reason: errorMessage(outage.cause ?? raw) }, 'database unavailable');
     reply.header('retry-after', String(outage.retryAfterSeconds));
   } else if (status >= 500) {
     request.log.error({ err: error }, 'request failed');

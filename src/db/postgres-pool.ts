@@ -42,6 +42,8 @@ export function createPostgresPool(config: pg.PoolConfig, logger?: PoolLogger, l
 export class ConnectionBreaker {
   private openUntil = 0;
   private tripped = false;
+  /** Why the breaker opened, for the logs of the requests it refuses. */
+  private lastFailure: unknown;
 
   constructor(
     private readonly openMs = 500,
@@ -56,7 +58,7 @@ export class ConnectionBreaker {
   async run<T>(connect: () => Promise<T>): Promise<T> {
     if (this.tripped) {
       const now = this.now();
-      if (now < this.openUntil) throw new DatabaseUnavailableError();
+      if (now < this.openUntil) throw new DatabaseUnavailableError({ cause: this.lastFailure });
       // This caller is the probe; the next one waits for another period.
       this.openUntil = now + this.openMs;
     }
@@ -67,6 +69,7 @@ export class ConnectionBreaker {
     } catch (error) {
       if (isConnectFailure(error)) {
         this.tripped = true;
+        this.lastFailure = error;
         this.openUntil = this.now() + this.openMs;
       }
       throw error;
