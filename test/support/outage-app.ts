@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { Writable } from 'node:stream';
 import pg from 'pg';
+import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
@@ -37,7 +39,9 @@ export async function startOutageApp(directUrl: string, users: readonly string[]
   const fake = await startFakeSpotify({ clock, accessTokenTtlSeconds: 10 * 365 * 86_400, users: users.map((id) => ({ id, display_name: `Listener ${id}` })) });
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: proxy.urlThrough(directUrl), HOST: '127.0.0.1', PORT: '0', DB_POOL_MAX: '10' });
   const deps = await createDeps(config, {
-    logger: createLogger('silent'),
+    // Quiet unless asked (OUTAGE_LOG_LEVEL=warn): the health route logs its own warnings at any
+    // level, so "silent" goes to a stream that drops everything.
+    logger: process.env.OUTAGE_LOG_LEVEL ? createLogger(process.env.OUTAGE_LOG_LEVEL) : pino({ level: 'silent' }, new Writable({ write: (_chunk, _encoding, done) => done() })),
     clock,
     fakeSpotify: fake,
     spotify: { backoffBaseMs: 1 },
