@@ -55,6 +55,25 @@ if (process.env.TEST_DATABASE_URL) {
       expect(warnings).toContain('PostgreSQL connection lost');
     });
 
+    it('a bulk session whose session is ended mid-COPY fails its job as an outage; the process lives and the pool serves on', async () => {
+      async function* rows() {
+        yield '1\n2\n';
+        // End the COPY's session from outside, as an operator would, then keep sending.
+        await sql`select pg_terminate_backend(pid) from pg_stat_activity
+                  where datname = current_database() and pid <> pg_backend_pid() and query like 'COPY%'`.execute(owner.db);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let i = 0; i < 1000; i += 1) yield '3\n';
+      }
+      const error = await failure(
+        database.withBulkSession(async (session) => {
+          await sql`create temporary table bulk_numbers (n int)`.execute(session.db);
+          return session.copyInto('bulk_numbers', ['n'], rows());
+        }),
+      );
+      expect(isConnectionError(error)).toBe(true);
+      expect((await sql<{ n: number }>`select 4 as n`.execute(database.db)).rows).toEqual([{ n: 4 }]);
+    });
+
     it('a refused server: the first query fails as an outage, the next ones at once without trying; after the server is back, queries work again', async () => {
       await proxy.cut();
       // Let the pool see its idle connection close (a query on it would fail as a lost connection instead).
