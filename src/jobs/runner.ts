@@ -1,12 +1,14 @@
 import PgBoss from 'pg-boss';
+import { isConnectionError } from '../db/connection-errors.js';
 import type { Database } from '../db/database.js';
+import { createPostgresPool } from '../db/postgres-pool.js';
 import type { Clock } from '../lib/clock.js';
 import { toIsoDate } from '../lib/dates.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { CaptureDeps } from '../services/capture.js';
 import type { RetryPolicy } from '../services/capture-runs.js';
-import { bossDbOver } from './boss-db.js';
+import { bossDbOver, bossDbOverPool, withUnrecordedCompletions } from './boss-db.js';
 import { BOSS_SCHEMA, QUEUES } from './queues.js';
 export { BOSS_SCHEMA, QUEUES } from './queues.js';
 import { enqueueScheduledCaptures, handleCaptureJob, type CaptureJobData } from './snapshot-jobs.js';
@@ -49,17 +51,27 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { database, logger } = options;
   // Idle polling only: a worker that found a job fetches the next one at once (see below).
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
+  // PostgreSQL: a small pool of pg-boss's own, hardened like the app's (a lost connection is
+  // logged, never fatal; see db/postgres-pool.ts). Embedded: our handle.
+  const bossPool = options.postgresUrl
+    ? createPostgresPool({ connectionString: options.postgresUrl, max: jobsPoolMax(options.concurrency), application_name: 'music-time-machine-jobs' }, logger, 'job queue PostgreSQL')
+    : undefined;
   const boss = new PgBoss({
-    ...(options.postgresUrl
-      ? { connectionString: options.postgresUrl, max: jobsPoolMax(options.concurrency), application_name: 'music-time-machine-jobs' }
-      : { db: bossDbOver(database.db) }),
+    db: withUnrecordedCompletions(bossPool ? bossDbOverPool(bossPool) : bossDbOver(database.db), BOSS_SCHEMA, (error) =>
+      logger.warn({ err: error }, 'could not record a job as done or failed; it will expire and run again'),
+    ),
     schema: BOSS_SCHEMA,
     // Cron ticks are de-duplicated across instances by pg-boss itself.
     schedule: options.cron !== undefined,
     supervise: true,
     migrate: true,
   });
-  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  // pg-boss reports its failures (a poll, maintenance, a cron tick) here and carries on; during
+  // a database outage that is a warning per poll, and work resumes when the database is back.
+  boss.on('error', (error) => {
+    if (isConnectionError(error)) logger.warn({ err: error }, 'job queue cannot reach the database; retrying');
+    else logger.error({ err: error }, 'job queue error');
+  });
 
   const ctx = {
     db: database.db,
@@ -108,11 +120,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     stop() {
       return (stopping ??= (async () => {
-        if (!started) return;
         try {
-          await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+          if (started) await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
         } catch (error) {
           logger.error({ err: error }, `stopping the job queue failed: ${errorMessage(error)}`);
+        } finally {
+          await bossPool?.end();
         }
       })());
     },

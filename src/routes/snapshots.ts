@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../db/connection-errors.js';
 import type { Deps } from '../deps.js';
 import { listArchiveGaps } from '../repositories/access-lapses.js';
 import { findArchiveSpan } from '../repositories/snapshots.js';
@@ -19,6 +20,7 @@ export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
       const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
       if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
       const status = httpStatus(outcome);
+      if (outcome.kind !== 'captured' && outcome.error.code === 'database_unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
       if (wantsJson(request)) return reply.code(status).send(outcomeBody(outcome));
       return renderPage(deps, request, reply.code(status), outcome);
     });
@@ -72,7 +74,7 @@ function httpStatus(outcome: CaptureRunOutcome): number {
   if (outcome.kind === 'captured') return 200;
   if (outcome.kind === 'needs_reauth') return 401;
   if (outcome.error.code === 'spotify_rate_limited') return 429;
-  if (outcome.error.code === 'spotify_unavailable') return 503;
+  if (outcome.error.code === 'spotify_unavailable' || outcome.error.code === 'database_unavailable') return 503;
   if (outcome.error.code === INTERNAL_ERROR) return 500;
   return 502;
 }

@@ -1,3 +1,4 @@
+import { asDatabaseUnavailable, isConnectionError } from '../db/connection-errors.js';
 import { AppError, errorMessage } from '../lib/errors.js';
 import { nextCronRun } from '../lib/cron.js';
 import { countArchive } from '../repositories/snapshots.js';
@@ -25,6 +26,13 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 5, baseDelaySeconds: 300, maxDelaySeconds: 3600 });
 
+/**
+ * A scheduled capture cut short by a database outage runs again after this long. Like a 429, it
+ * is not the user's failure and does not count towards the retry policy: however long the
+ * outage, the user is never marked failed for it.
+ */
+export const DATABASE_OUTAGE_DELAY_SECONDS = 60;
+
 export interface CaptureFailureInfo {
   code: string;
   message: string;
@@ -32,7 +40,7 @@ export interface CaptureFailureInfo {
 
 export type CaptureRunOutcome =
   | { kind: 'captured'; result: CaptureResult }
-  /** Spotify answered 429 with a long Retry-After: run again at `runAt`, not before. */
+  /** Spotify answered 429 with a long Retry-After, or the database was unreachable: run again at `runAt`, not before. */
   | { kind: 'deferred'; runAt: Date; error: CaptureFailureInfo }
   /** Failed; another attempt is due at `runAt` (attempt `attempt` of the policy's maximum). */
   | { kind: 'retry'; runAt: Date; attempt: number; error: CaptureFailureInfo }
@@ -78,9 +86,11 @@ async function recordFailure(deps: CaptureDeps, userId: number, error: unknown, 
     await recordCaptureFailure(deps.db, userId, { at, ...info, state: 'idle', nextRunAt: null, attempts });
     return { kind: 'failed', error: info };
   }
-  if (error instanceof SpotifyRateLimitedError) {
-    // Spotify's wait is the rule; this does not count as a failed attempt.
-    const runAt = new Date(Math.max(error.retryAt.getTime(), at.getTime()));
+  if (error instanceof SpotifyRateLimitedError || isConnectionError(error)) {
+    // Spotify's wait is the rule, or the database went away mid-capture (if it is still away, the
+    // write below fails too and the job runner retries the whole job); neither counts as a failed attempt.
+    const retryAt = error instanceof SpotifyRateLimitedError ? error.retryAt : new Date(at.getTime() + DATABASE_OUTAGE_DELAY_SECONDS * 1000);
+    const runAt = new Date(Math.max(retryAt.getTime(), at.getTime()));
     await recordCaptureFailure(deps.db, userId, { at, ...info, state: 'deferred', nextRunAt: runAt, attempts: attempts - 1 });
     return { kind: 'deferred', runAt, error: info };
   }
@@ -100,6 +110,8 @@ export function retryDelaySeconds(policy: RetryPolicy, failures: number): number
 }
 
 function failureInfo(error: unknown): CaptureFailureInfo {
+  const outage = asDatabaseUnavailable(error);
+  if (outage) return { code: outage.code, message: outage.message };
   if (error instanceof AppError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: errorMessage(error) };
 }
