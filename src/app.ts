@@ -13,7 +13,7 @@ import { homeRoutes } from './routes/home.js';
 import { playlistRoutes } from './routes/playlists.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
-import { captureIfArchiveEmpty } from './services/capture-runs.js';
+import { captureAfterLogin } from './services/capture-runs.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 import { wantsJson } from './routes/respond.js';
 
@@ -45,7 +45,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   // The first login captures at once so the pages are never empty (a failure is recorded in the
   // capture status and retried by the schedule; it does not fail the login).
-  await app.register(authRoutes(deps, { afterLogin: async (userId) => void (await captureIfArchiveEmpty(deps.capture, userId)) }));
+  await app.register(authRoutes(deps, { afterLogin: async (userId) => void (await captureAfterLogin(deps.capture, userId)) }));
   await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));

@@ -13,6 +13,7 @@ import {
 } from '../repositories/capture-status.js';
 import { SpotifyRateLimitedError, SpotifyReauthRequiredError } from '../spotify/errors.js';
 import { captureSnapshot, type CaptureDeps, type CaptureResult } from './capture.js';
+import { daysLeft, spotifyAccessDeadline } from './spotify-access.js';
 
 /** How failed scheduled captures are retried (not 429s: those wait as long as Spotify asks). */
 export interface RetryPolicy {
@@ -144,16 +145,31 @@ export async function captureAllNow(
 export interface CaptureStatusReport extends UserCaptureStatus {
   /** When this user's next capture is due: a planned retry or deferral, else the next cron tick; null when none will run. */
   next_run: Date | null;
+  /** When Spotify stops accepting the stored access (six months after the last login); null when unknown. */
+  access_deadline: Date | null;
+  /** Whole days until access_deadline (negative once past); null when unknown. */
+  days_left: number | null;
 }
 
-/** Every user's capture status with the time of their next capture (`mtm snapshot --status`). */
+/**
+ * Every user's capture status with the time of their next capture and how long their Spotify
+ * access lasts (`mtm snapshot --status`): fewest days left first, users without a known
+ * authorization time last.
+ */
 export async function captureStatusReport(
   db: CaptureDeps['db'],
   options: { cron: string; now: Date; spotifyId?: string | undefined; userId?: number },
 ): Promise<CaptureStatusReport[]> {
   const rows = await listCaptureStatus(db, { spotifyId: options.spotifyId, userId: options.userId });
   const nextTick = nextCronRun(options.cron, options.now);
-  return rows.map((row) => ({ ...row, next_run: nextRun(row) }));
+  const report = rows.map((row) => ({
+    ...row,
+    next_run: nextRun(row),
+    access_deadline: row.spotify_authorized_at && spotifyAccessDeadline(row.spotify_authorized_at),
+    days_left: row.spotify_authorized_at && daysLeft(row.spotify_authorized_at, options.now),
+  }));
+  // Stable sort: equal days (and unknown ones) keep the users' id order.
+  return report.sort((a, b) => (a.days_left ?? Number.POSITIVE_INFINITY) - (b.days_left ?? Number.POSITIVE_INFINITY));
 
   function nextRun(row: UserCaptureStatus): Date | null {
     if (row.needs_reauth || !row.has_token) return null; // nothing runs until they log in again
@@ -164,12 +180,16 @@ export async function captureStatusReport(
 }
 
 /**
- * The first login's capture: runs at once when the user has no snapshot yet, so their pages
- * are never empty. Returns undefined when there already is an archive (a returning user).
+ * The capture a login starts at once: the first login's (no snapshot yet, so the pages are never
+ * empty) and the one after a lapse of Spotify access (captures stopped at `needs_reauth`; this
+ * resumes them today instead of at the next scheduled run, so the gap ends here). Returns
+ * undefined for any other login (a returning user whose captures are running).
  */
-export async function captureIfArchiveEmpty(deps: CaptureDeps, userId: number): Promise<CaptureRunOutcome | undefined> {
+export async function captureAfterLogin(deps: CaptureDeps, userId: number): Promise<CaptureRunOutcome | undefined> {
   const archive = await countArchive(deps.db, userId);
   const status = await findCaptureStatus(deps.db, userId);
-  if (archive.snapshots > 0 || status?.last_success_at) return undefined;
+  const firstLogin = archive.snapshots === 0 && !status?.last_success_at;
+  const resumed = status?.state === 'needs_reauth';
+  if (!firstLogin && !resumed) return undefined;
   return runCapture(deps, userId, { mode: 'once' });
 }

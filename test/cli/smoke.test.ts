@@ -134,7 +134,7 @@ describe('mtm smoke', { timeout: 120_000 }, () => {
     expect(byId(report)).toMatchObject({ home: true, healthz: false, login: true, static: true, concurrency: true, demo_login: true, no_5xx: true });
     expect(detail(report, 'healthz')).toMatch(/^\/healthz: engine is "embedded", expected "postgres"/);
     expect(detail(report, 'login')).toBe(
-      `302 to ${server.url}/demo-spotify/authorize with client_id mtm-fake-client-id, redirect_uri ${server.url}/callback, scopes user-top-read playlist-modify-private playlist-modify-public, an S256 challenge and a state`,
+      `302 to ${server.url}/demo-spotify/authorize with client_id mtm-fake-client-id, redirect_uri ${server.url}/callback, scopes user-top-read playlist-modify-private, an S256 challenge and a state`,
     );
     expect(detail(report, 'demo_login')).toBe('logged in as mtm-demo-alex, landed on /');
   });

@@ -77,7 +77,7 @@ export async function startMiniApp(options: { demo: boolean; latestMigration: st
         response_type: 'code',
         client_id: faults.clientId ?? (options.demo ? 'mtm-fake-client-id' : MINI_CLIENT_ID),
         redirect_uri: `${url}/callback`,
-        scope: 'user-top-read playlist-modify-private playlist-modify-public',
+        scope: 'user-top-read playlist-modify-private',
         code_challenge_method: 'S256',
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
         state: 'mini-state',
