@@ -61,7 +61,7 @@ export interface PreflightReport {
 }
 
 /** Every table the migrations create; the app cannot serve without them. */
-export const EXPECTED_TABLES = ['capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_tokens', 'tracks', 'users'];
+export const EXPECTED_TABLES = ['capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_access_lapses', 'spotify_tokens', 'tracks', 'users'];
 /** Every index the migrations create (the queries behind each page rely on them). */
 export const EXPECTED_INDEXES = [
   'capture_status_pkey',
@@ -71,6 +71,8 @@ export const EXPECTED_INDEXES = [
   'playlists_user_created_idx',
   'snapshots_pkey',
   'snapshots_user_track_date_idx',
+  'spotify_access_lapses_open_idx',
+  'spotify_access_lapses_pkey',
   'spotify_tokens_pkey',
   'tracks_pkey',
   'tracks_search_vector_idx',
