@@ -1,13 +1,14 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import type { Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createDeps, type Deps } from './deps.js';
 import { toIsoDate } from './lib/dates.js';
 import { environmentWithFile } from './lib/env-file.js';
 import { connectDemoListeners, seedDemoHistory } from './services/demo-seed.js';
 import { AppError, errorMessage } from './lib/errors.js';
+import { loadRuntimeConfig } from './runtime-config.js';
 
 /** How long a shutdown may take before in-flight requests are cut off. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -117,7 +118,7 @@ export function reportFatal(error: unknown): void {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
-    const server = await startServer(loadConfig(environmentWithFile(process.env)));
+    const server = await startServer(loadRuntimeConfig(environmentWithFile(process.env)));
     process.exitCode = await server.stopped;
   } catch (error) {
     reportFatal(error);

@@ -22,6 +22,8 @@ export interface UsersTable {
   created_at: CreatedAt;
   last_login_at: Date | null;
   needs_reauth: Generated<boolean>;
+  /** Bumped to end every session issued before (logout, disconnect); cookies carry the value. */
+  session_version: Generated<number>;
 }
 
 export interface SpotifyTokensTable {

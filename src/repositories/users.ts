@@ -57,3 +57,18 @@ export async function findUser(db: Db, userId: number): Promise<User | undefined
 export async function clearNeedsReauth(db: Db, userId: number): Promise<void> {
   await db.updateTable('users').set({ needs_reauth: false }).where('id', '=', userId).execute();
 }
+
+/**
+ * Ends every session of the user on every instance (logout, disconnect, account deletion):
+ * cookies carry the session_version they were issued with, and the session plugin refuses a
+ * cookie whose version is no longer the user's. Returns the new version (undefined: no such user).
+ */
+export async function endUserSessions(db: Db, userId: number): Promise<number | undefined> {
+  const row = await db
+    .updateTable('users')
+    .set((eb) => ({ session_version: eb('session_version', '+', 1) }))
+    .where('id', '=', userId)
+    .returning('session_version')
+    .executeTakeFirst();
+  return row?.session_version;
+}

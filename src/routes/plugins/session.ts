@@ -37,6 +37,8 @@ export interface Flash {
 declare module '@fastify/secure-session' {
   interface SessionData {
     userId: number;
+    /** users.session_version when the session began; a different value ends the session. */
+    sessionVersion: number;
     login: PendingLogin;
     flash: Flash;
   }
@@ -81,7 +83,9 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
       const userId = request.session.get('userId');
       if (typeof userId === 'number') {
         const user = await findUser(deps.database.db, userId);
-        if (user) {
+        // A cookie from before the versions existed counts as version 0 (the column's default).
+        const version = request.session.get('sessionVersion') ?? 0;
+        if (user && user.session_version === version) {
           request.currentUser = {
             id: user.id,
             spotifyId: user.spotify_id,
@@ -89,8 +93,9 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
             needsReauth: user.needs_reauth,
           };
         } else {
-          // The account was deleted since the cookie was issued.
+          // The account was deleted, or the user logged out everywhere, since the cookie was issued.
           request.session.set('userId', undefined);
+          request.session.set('sessionVersion', undefined);
         }
       }
       const flash = request.session.get('flash');
@@ -119,6 +124,16 @@ export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRe
   }
   return reply.redirect('/login');
 };
+
+/**
+ * Starts a fresh session for a user who just logged in: nothing from before (a planted cookie)
+ * carries over, and the cookie remembers the user's current session version.
+ */
+export function startUserSession(request: FastifyRequest, user: { id: number; session_version: number }): void {
+  request.session.regenerate();
+  request.session.set('userId', user.id);
+  request.session.set('sessionVersion', user.session_version);
+}
 
 /** The logged-in user's id, for handlers behind requireUser. */
 export function currentUserId(request: FastifyRequest): number {
