@@ -63,7 +63,13 @@ function renderError(error: FastifyError | AppError, request: FastifyRequest, re
 
   reply.code(status);
   if (wantsJson(request)) return reply.send({ error: { code, message } });
-  return reply.view('error.eta', { title: `${status} · Music Time Machine`, heading: headingFor(status), message });
+  const back = request.routeOptions.config?.errorBack;
+  return reply.view('error.eta', {
+    title: `${status} · Music Time Machine`,
+    heading: headingFor(status),
+    message,
+    ...(back && { backHref: back.href, backLabel: back.label }),
+  });
 }
 
 function errorStatus(error: FastifyError | AppError): number {

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
@@ -27,6 +29,8 @@ export interface Deps {
   readonly capture: CaptureDeps;
   /** pg-boss: scheduled captures. Created here, started by main.ts after the migrations. */
   readonly jobs: JobRunner;
+  /** Limits that protect the instance from hostile or runaway clients (tests make them small). */
+  readonly limits: AppLimits;
   /** Releases everything in reverse order of creation; safe to call twice. */
   close(): Promise<void>;
 }
@@ -41,7 +45,21 @@ export interface SpotifyDeps {
   forUser(userId: number): SpotifyForUser;
 }
 
+export interface AppLimits {
+  /** Uploads stream into private folders `mtm-upload-*` under this one (swept at start-up). */
+  readonly uploadRoot: string;
+  /** An upload body that sends nothing for this long is answered 408. */
+  readonly uploadIdleTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: AppLimits = {
+  uploadRoot: join(tmpdir(), 'mtm-uploads'),
+  uploadIdleTimeoutMs: 60_000,
+};
+
 export interface DepsOverrides {
+  /** Tests: small limits and timeouts, a private upload folder. */
+  limits?: Partial<AppLimits>;
   database?: Database;
   clock?: Clock;
   logger?: Logger;
@@ -140,6 +158,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     spotify,
     capture,
     jobs,
+    limits: Object.freeze({ ...DEFAULT_LIMITS, ...overrides.limits }),
     close: () =>
       (closed ??= (async () => {
         try {

@@ -49,6 +49,13 @@ declare module 'fastify' {
     /** The logged-in user, or null. Set for every request by the session plugin. */
     currentUser: CurrentUser | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route checks CSRF before its body is read (an upload): the token may then come in the
+     * `_csrf` query parameter (the form's action URL) as well as the x-csrf-token header.
+     */
+    csrfFromQuery?: boolean;
+  }
   interface FastifyReply {
     /** Variables every view receives (@fastify/view merges them into the template data). */
     locals: Record<string, unknown> | undefined;
@@ -76,28 +83,11 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
       expiry: SESSION_MAX_AGE_S,
       cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.isProduction, maxAge: SESSION_MAX_AGE_S },
     });
-    await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
+    await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session', getToken: csrfTokenOf });
 
     app.decorateRequest('currentUser', null);
     app.addHook('preHandler', async (request, reply) => {
-      const userId = request.session.get('userId');
-      if (typeof userId === 'number') {
-        const user = await findUser(deps.database.db, userId);
-        // A cookie from before the versions existed counts as version 0 (the column's default).
-        const version = request.session.get('sessionVersion') ?? 0;
-        if (user && user.session_version === version) {
-          request.currentUser = {
-            id: user.id,
-            spotifyId: user.spotify_id,
-            displayName: user.display_name ?? user.spotify_id,
-            needsReauth: user.needs_reauth,
-          };
-        } else {
-          // The account was deleted, or the user logged out everywhere, since the cookie was issued.
-          request.session.set('userId', undefined);
-          request.session.set('sessionVersion', undefined);
-        }
-      }
+      await resolveSessionUser(deps, request);
       const flash = request.session.get('flash');
       if (flash) request.session.set('flash', undefined);
       let token: string | undefined;
@@ -114,6 +104,48 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
   };
   // fastify-plugin: the decorators and hooks apply to the whole app, not only inside this plugin.
   return fp(plugin, { name: 'mtm-session' });
+}
+
+/**
+ * Sets request.currentUser from the session cookie (null when logged out). The session plugin
+ * does this for every request before the handler; a route that must refuse before its body is
+ * read (an upload) calls it in onRequest too.
+ */
+export async function resolveSessionUser(deps: Deps, request: FastifyRequest): Promise<CurrentUser | null> {
+  const userId = request.session.get('userId');
+  request.currentUser = null;
+  if (typeof userId !== 'number') return null;
+  const user = await findUser(deps.database.db, userId);
+  // A cookie from before the versions existed counts as version 0 (the column's default).
+  const version = request.session.get('sessionVersion') ?? 0;
+  if (user && user.session_version === version) {
+    request.currentUser = {
+      id: user.id,
+      spotifyId: user.spotify_id,
+      displayName: user.display_name ?? user.spotify_id,
+      needsReauth: user.needs_reauth,
+    };
+  } else {
+    // The account was deleted, or the user logged out everywhere, since the cookie was issued.
+    request.session.set('userId', undefined);
+    request.session.set('sessionVersion', undefined);
+  }
+  return request.currentUser;
+}
+
+/** Where a state-changing request carries its CSRF token (the library's places, plus csrfFromQuery). */
+function csrfTokenOf(request: FastifyRequest): string | undefined {
+  const body = request.body as { _csrf?: unknown } | undefined;
+  if (typeof body?._csrf === 'string') return body._csrf;
+  for (const header of ['x-csrf-token', 'csrf-token', 'xsrf-token', 'x-xsrf-token']) {
+    const value = request.headers[header];
+    if (typeof value === 'string') return value;
+  }
+  if (request.routeOptions.config.csrfFromQuery) {
+    const query = request.query as { _csrf?: unknown } | undefined;
+    if (typeof query?._csrf === 'string') return query._csrf;
+  }
+  return undefined;
 }
 
 /** preHandler for pages and APIs that need a logged-in user: pages go to the login, APIs get 401. */
