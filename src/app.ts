@@ -12,6 +12,7 @@ import { homeRoutes } from './routes/home.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureIfArchiveEmpty } from './services/capture-runs.js';
+import { protectionPlugin } from './routes/plugins/protection.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 import { wantsJson } from './routes/respond.js';
 
@@ -26,6 +27,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     trustProxy: deps.config.isProduction,
   });
 
+  // Headers and rate limits first: they apply to every route registered after them, errors included.
+  await app.register(protectionPlugin(deps));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ cache: deps.config.isProduction }) },

@@ -5,7 +5,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { createKeyedRateLimiter, createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 import { createJobRunner, type JobRunner } from './jobs/runner.js';
 import type { CaptureDeps } from './services/capture.js';
 import type { RetryPolicy } from './services/capture-runs.js';
@@ -50,11 +50,29 @@ export interface AppLimits {
   readonly uploadRoot: string;
   /** An upload body that sends nothing for this long is answered 408. */
   readonly uploadIdleTimeoutMs: number;
+  /**
+   * Requests per client address and window, by group: /login and /callback; POST routes;
+   * /api/*. Over it: 429 with Retry-After (routes/plugins/protection.ts).
+   */
+  readonly rateLimitWindowMs: number;
+  readonly loginRequestsPerWindow: number;
+  readonly postRequestsPerWindow: number;
+  readonly apiRequestsPerWindow: number;
+  /** One on-demand capture (POST /snapshot) per user per this long. */
+  readonly captureCooldownMs: number;
+  /** One user's share of the instance's Spotify budget (SPOTIFY_RATE_LIMIT), as a fraction. */
+  readonly spotifyUserShare: number;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
   uploadRoot: join(tmpdir(), 'mtm-uploads'),
   uploadIdleTimeoutMs: 60_000,
+  rateLimitWindowMs: 60_000,
+  loginRequestsPerWindow: 30,
+  postRequestsPerWindow: 60,
+  apiRequestsPerWindow: 300,
+  captureCooldownMs: 3 * 60_000,
+  spotifyUserShare: 0.5,
 };
 
 export interface DepsOverrides {
@@ -124,14 +142,18 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     throw error;
   }
   const { redirectUri: redirectOverride, ...clientOverrides } = overrides.spotify ?? {};
-  // One bucket for every request this instance sends to Spotify, whoever it is for.
+  const limits: AppLimits = Object.freeze({ ...DEFAULT_LIMITS, ...overrides.limits });
+  // One bucket for every request this instance sends to Spotify, whoever it is for...
   const limiter: RateLimiter = createRateLimiter({ perSecond: config.spotifyRequestsPerSecond, burst: config.spotifyRequestsPerSecond });
+  // ...and under it one per user, so a user in a loop waits on their own bucket, not everyone's.
+  const userShare = Math.max(1, config.spotifyRequestsPerSecond * limits.spotifyUserShare);
+  const userLimiters = createKeyedRateLimiter({ perSecond: userShare, burst: Math.max(1, Math.ceil(userShare)) });
   const client = createSpotifyClient({ ...clientOptions, limiter, ...clientOverrides });
   const spotify: SpotifyDeps = {
     client,
     redirectUri: redirectOverride ?? redirectUri,
     fake,
-    forUser: (userId) => spotifyForUser({ db: database.db, client, cipher: tokenCipher, clock }, userId),
+    forUser: (userId) => spotifyForUser({ db: database.db, client, cipher: tokenCipher, clock, userLimiter: userLimiters.forKey(userId) }, userId),
   };
 
   const capture: CaptureDeps = { db: database.db, clock, spotifyFor: async (userId) => spotify.forUser(userId) };
@@ -158,7 +180,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     spotify,
     capture,
     jobs,
-    limits: Object.freeze({ ...DEFAULT_LIMITS, ...overrides.limits }),
+    limits,
     close: () =>
       (closed ??= (async () => {
         try {
