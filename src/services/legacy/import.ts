@@ -178,7 +178,7 @@ async function runImport(
     try {
       if (dryRun) userId = (await upsertUser(db, { spotifyId: owner })).id;
       const t0 = clock.now().getTime();
-      const trackMove = await moveStagedTracks(db);
+      const trackMove = await moveStagedTracks(db, userId!);
       const t1 = clock.now().getTime();
       const landed = direct
         ? await landSnapshotsDirectly(session, context, owner, userId!, tracks.trackIds!, started)
