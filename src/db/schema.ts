@@ -24,6 +24,15 @@ export interface UsersTable {
   needs_reauth: Generated<boolean>;
   /** Bumped to end every session issued before (logout, disconnect); cookies carry the value. */
   session_version: Generated<number>;
+  /** The user's last consent (login): their refresh token expires six months after it. */
+  spotify_authorized_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface SpotifyAccessLapsesTable {
+  user_id: number;
+  lapsed_at: Date;
+  cause: 'expired' | 'revoked';
+  restored_at: Date | null;
 }
 
 export interface SpotifyTokensTable {
@@ -122,6 +131,7 @@ export interface DB {
   playlists: PlaylistsTable;
   import_runs: ImportRunsTable;
   capture_status: CaptureStatusTable;
+  spotify_access_lapses: SpotifyAccessLapsesTable;
 }
 
 export type User = Selectable<UsersTable>;

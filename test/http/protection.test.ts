@@ -12,6 +12,8 @@ const PRODUCTION = {
   SPOTIFY_CLIENT_SECRET: 'shh',
   SPOTIFY_REDIRECT_URI: 'https://mtm.example.com/callback',
   APP_URL: 'https://mtm.example.com',
+  // Required in production; the test hands the app its own database, so nothing connects here.
+  DATABASE_URL: 'postgres://mtm@127.0.0.1:1/unused',
 };
 
 const CSP =
