@@ -14,6 +14,7 @@ import { playlistRoutes } from './routes/playlists.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureAfterLogin } from './services/capture-runs.js';
+import { protectionPlugin } from './routes/plugins/protection.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 import { wantsJson } from './routes/respond.js';
 
@@ -28,6 +29,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     trustProxy: deps.config.isProduction,
   });
 
+  // Headers and rate limits first: they apply to every route registered after them, errors included.
+  await app.register(protectionPlugin(deps));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ cache: deps.config.isProduction }) },
@@ -76,7 +79,13 @@ function renderError(raw: FastifyError | AppError, request: FastifyRequest, repl
 
   reply.code(status);
   if (wantsJson(request)) return reply.send({ error: { code, message } });
-  return reply.view('error.eta', { title: `${status} · Music Time Machine`, heading: outage ? 'Database unavailable' : headingFor(status), message });
+  const back = request.routeOptions.config?.errorBack;
+  return reply.view('error.eta', {
+    title: `${status} · Music Time Machine`,
+    heading: outage ? 'Database unavailable' : headingFor(status),
+    message,
+    ...(back && { backHref: back.href, backLabel: back.label }),
+  });
 }
 
 function errorStatus(error: FastifyError | AppError): number {

@@ -3,8 +3,10 @@ import { calculatePKCECodeChallenge, generateRandomCodeVerifier, generateRandomS
 import Type, { type Static } from 'typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { endUserSessions } from '../repositories/users.js';
 import { completeLogin } from '../services/login.js';
 import { LOGIN_SCOPES } from '../spotify/client.js';
+import { startUserSession } from './plugins/session.js';
 
 /** A login must come back from Spotify within this time. */
 const LOGIN_TTL_MS = 15 * 60 * 1000;
@@ -87,9 +89,7 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
           { db: deps.database.db, client: deps.spotify.client, cipher: deps.tokenCipher, clock: deps.clock },
           { code, codeVerifier: pending.verifier, redirectUri: deps.spotify.redirectUri },
         );
-        // A fresh session on login: nothing from before (a planted cookie) carries over.
-        request.session.regenerate();
-        request.session.set('userId', user.id);
+        startUserSession(request, user);
         request.log.info({ userId: user.id }, 'user logged in');
         if (options.afterLogin) {
           await options.afterLogin(user.id).catch((error: unknown) => request.log.error({ err: error, userId: user.id }, 'after-login step failed'));
@@ -107,6 +107,8 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
     });
 
     app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+      // Server-side: a copy of this cookie (stolen, or on another device) stops working too.
+      if (request.currentUser) await endUserSessions(deps.database.db, request.currentUser.id);
       request.session.delete();
       return reply.redirect('/', 303);
     });

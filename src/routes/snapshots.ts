@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../db/connection-errors.js';
 import type { Deps } from '../deps.js';
+import { createCooldown } from '../lib/cooldown.js';
+import { AppError } from '../lib/errors.js';
 import { listArchiveGaps } from '../repositories/access-lapses.js';
 import { findArchiveSpan } from '../repositories/snapshots.js';
 import { captureStatusReport, runCapture, type CaptureRunOutcome } from '../services/capture-runs.js';
@@ -16,7 +18,21 @@ export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     app.get('/snapshot', { preHandler: requireUser }, async (request, reply) => renderPage(deps, request, reply, undefined));
 
+    // Per user, on this instance: each capture costs several Spotify calls; the daily schedule
+    // does the regular work, this button is for "now".
+    const cooldown = createCooldown(deps.limits.captureCooldownMs);
+
     app.post('/snapshot', { preHandler: [requireUser, app.csrfProtection] }, async (request, reply) => {
+      const waitMs = cooldown.take(currentUserId(request), deps.clock.now().getTime());
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        reply.header('retry-after', String(seconds));
+        throw new AppError(
+          'capture_too_soon',
+          429,
+          `You took a snapshot a moment ago. The next one can start in ${formatWait(seconds)}; your daily snapshot runs on its own schedule either way.`,
+        );
+      }
       const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
       if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
       const status = httpStatus(outcome);
@@ -63,6 +79,12 @@ function resultView(outcome: CaptureRunOutcome): { ok: boolean; message: string 
 }
 
 const INTERNAL_ERROR = 'internal_error';
+
+function formatWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
 
 /** Local files have no Spotify id: they are left out of the snapshot, and the user is told how many. */
 function localFilesNote(skipped: number): string {

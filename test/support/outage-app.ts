@@ -9,7 +9,7 @@ import { createDeps, type Deps } from '../../src/deps.js';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { SESSION_COOKIE } from '../../src/routes/plugins/session.js';
-import { approveOnFake } from './app.js';
+import { approveOnFake, UNLIMITED } from './app.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /**
@@ -52,6 +52,8 @@ export async function startOutageApp(directUrl: string, users: readonly string[]
     fakeSpotify: fake,
     spotify: { backoffBaseMs: 1 },
     jobs: { pollingIntervalSeconds: 0.5 },
+    // The load posts captures and logs in far faster than a person: no rate limits or cooldown.
+    limits: UNLIMITED,
   });
   let app: FastifyInstance | undefined;
   try {
