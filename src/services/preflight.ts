@@ -61,7 +61,7 @@ export interface PreflightReport {
 }
 
 /** Every table the migrations create; the app cannot serve without them. */
-export const EXPECTED_TABLES = ['capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_access_lapses', 'spotify_tokens', 'tracks', 'users'];
+export const EXPECTED_TABLES = ['capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_access_lapses', 'spotify_tokens', 'tracks', 'user_tracks', 'users'];
 /** Every index the migrations create (the queries behind each page rely on them). */
 export const EXPECTED_INDEXES = [
   'capture_status_pkey',
@@ -76,6 +76,7 @@ export const EXPECTED_INDEXES = [
   'spotify_tokens_pkey',
   'tracks_pkey',
   'tracks_search_vector_idx',
+  'user_tracks_pkey',
   'users_pkey',
   'users_spotify_id_key',
 ];
