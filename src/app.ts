@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
+import { insightRoutes } from './routes/insights/index.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureIfArchiveEmpty } from './services/capture-runs.js';
@@ -48,6 +49,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));
   await app.register(settingsImportRoutes(deps));
+  await app.register(insightRoutes(deps));
   return app;
 }
 

@@ -95,6 +95,13 @@ export interface CaptureStatusTable {
   updated_at: Generated<Date>;
 }
 
+/** Moved by triggers whenever a user's snapshots change (migrations/0008_insights.sql); keys per-user caches. */
+export interface ArchiveVersionsTable {
+  user_id: number;
+  version: number;
+  changed_at: Generated<Date>;
+}
+
 export interface DB {
   users: UsersTable;
   spotify_tokens: SpotifyTokensTable;
@@ -103,6 +110,7 @@ export interface DB {
   playlists: PlaylistsTable;
   import_runs: ImportRunsTable;
   capture_status: CaptureStatusTable;
+  archive_versions: ArchiveVersionsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,0 +1,167 @@
+import * as echarts from 'echarts';
+
+/**
+ * Charts as SVG strings rendered on the server (ECharts server-side rendering): readable without
+ * JavaScript, no script in the page. Pure functions: options in, SVG out. The three time ranges
+ * have one colour each, used by every chart, legend and badge (public/app.css uses the same).
+ */
+// The snapshot time ranges (db/schema.ts TimeRange), spelled out: lib/ imports nothing of the app.
+type TimeRange = 'short_term' | 'medium_term' | 'long_term';
+
+export const RANGE_COLORS: Readonly<Record<TimeRange, string>> = {
+  short_term: '#4fc3f7',
+  medium_term: '#ffb74d',
+  long_term: '#ce93d8',
+};
+
+export const RANGE_LABELS: Readonly<Record<TimeRange, string>> = {
+  short_term: 'Last 4 weeks',
+  medium_term: 'Last 6 months',
+  long_term: 'About a year',
+};
+
+/** For series that are not one time range (artists, albums, years). */
+export const NEUTRAL_COLOR = '#80cbc4';
+
+const TEXT = '#c7ccd1';
+const GRID_LINE = '#2a2e36';
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+export interface ChartSize {
+  width?: number;
+  height?: number;
+}
+
+export interface LineSeries {
+  name: string;
+  color: string;
+  /** One value per category (null leaves a gap), or [x, y] pairs on a time axis. */
+  data: ReadonlyArray<number | null> | ReadonlyArray<readonly [string, number]>;
+  area?: boolean;
+}
+
+export interface LineChartOptions extends ChartSize {
+  /** Category labels (x axis); omit for a time axis with [date, value] pairs. */
+  categories?: readonly string[];
+  series: readonly LineSeries[];
+  xName: string;
+  yName: string;
+  /** Rank charts: 1 at the top. */
+  invertY?: boolean;
+  yMin?: number;
+  yMax?: number;
+  /** Short description for screen readers. */
+  label: string;
+}
+
+/** Change over time: a line (or area) per series. */
+export function lineChartSvg(options: LineChartOptions): string {
+  const timeAxis = !options.categories;
+  const many = options.series.some((s) => s.data.length > 60);
+  return render(options, {
+    legend: options.series.length > 1 ? { top: 0, textStyle: { color: TEXT }, itemGap: 16 } : undefined,
+    grid: { left: 56, right: 24, top: options.series.length > 1 ? 40 : 24, bottom: 48 },
+    xAxis: {
+      type: timeAxis ? 'time' : 'category',
+      data: options.categories ? [...options.categories] : undefined,
+      name: options.xName,
+      nameLocation: 'middle',
+      nameGap: 30,
+      axisLabel: { color: TEXT, hideOverlap: true },
+      axisLine: { lineStyle: { color: TEXT } },
+      nameTextStyle: { color: TEXT },
+    },
+    yAxis: {
+      type: 'value',
+      name: options.yName,
+      nameLocation: 'middle',
+      nameGap: 40,
+      inverse: options.invertY ?? false,
+      min: options.yMin,
+      max: options.yMax,
+      minInterval: 1,
+      axisLabel: { color: TEXT },
+      nameTextStyle: { color: TEXT },
+      splitLine: { lineStyle: { color: GRID_LINE } },
+    },
+    series: options.series.map((s) => ({
+      type: 'line',
+      name: s.name,
+      data: s.data.map((d) => (Array.isArray(d) ? [...d] : d)),
+      color: s.color,
+      showSymbol: !many,
+      symbolSize: 5,
+      connectNulls: false,
+      lineStyle: { width: 2 },
+      areaStyle: s.area ? { opacity: 0.25 } : undefined,
+    })),
+  });
+}
+
+export interface BarChartOptions extends ChartSize {
+  /** Top-N labels, first is the largest (drawn at the top). */
+  labels: readonly string[];
+  values: readonly number[];
+  color: string;
+  xName: string;
+  label: string;
+}
+
+/** A top-N list: horizontal bars, the first label on top. */
+export function barChartSvg(options: BarChartOptions): string {
+  const height = options.height ?? Math.max(120, 40 + options.labels.length * 28);
+  return render(
+    { ...options, height },
+    {
+      grid: { left: 8, right: 40, top: 8, bottom: 40, containLabel: true },
+      xAxis: {
+        type: 'value',
+        name: options.xName,
+        nameLocation: 'middle',
+        nameGap: 26,
+        minInterval: 1,
+        axisLabel: { color: TEXT },
+        nameTextStyle: { color: TEXT },
+        splitLine: { lineStyle: { color: GRID_LINE } },
+      },
+      yAxis: {
+        type: 'category',
+        inverse: true,
+        data: options.labels.map((l) => truncate(l, 28)),
+        axisLabel: { color: TEXT },
+        axisLine: { lineStyle: { color: TEXT } },
+      },
+      series: [
+        {
+          type: 'bar',
+          data: [...options.values],
+          color: options.color,
+          barMaxWidth: 20,
+          label: { show: true, position: 'right', color: TEXT },
+        },
+      ],
+    },
+  );
+}
+
+function render(size: ChartSize & { label: string }, option: Record<string, unknown>): string {
+  const width = size.width ?? 720;
+  const height = size.height ?? 300;
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption({
+      animation: false,
+      backgroundColor: 'transparent',
+      textStyle: { fontFamily: FONT, color: TEXT },
+      aria: { enabled: true, label: { description: size.label } },
+      ...option,
+    });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

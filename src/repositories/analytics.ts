@@ -1,0 +1,77 @@
+import { sql } from 'kysely';
+import type { Db } from './executor.js';
+import { trackArtistNames } from './track-artists.js';
+import { visibleTracks } from './visible-tracks.js';
+
+/** A window of whole months, first day of the first month to the last day of the last. */
+export interface MonthWindow {
+  /** YYYY-MM-DD, the 1st of the first month. */
+  start: string;
+  /** YYYY-MM-DD, inclusive. */
+  end: string;
+}
+
+export interface MonthCount {
+  month: string;
+  count: number;
+}
+
+/**
+ * Short-term tracks seen for the first time, per month of the window: a track counts in the month
+ * of its first short-term appearance in the user's whole archive (so a track first seen before the
+ * window never counts as new inside it). Months without any are absent (the caller fills zeros).
+ */
+export async function listMonthlyNewShortTermTracks(db: Db, userId: number, window: MonthWindow): Promise<MonthCount[]> {
+  const result = await sql<MonthCount>`
+    select to_char(first_seen, 'YYYY-MM') as month, count(*)::int as count
+    from (
+      select track_id, min(snapshot_date) as first_seen
+      from snapshots
+      where user_id = ${userId} and time_range = 'short_term' and snapshot_date <= ${window.end}
+      group by track_id
+    ) f
+    where first_seen >= ${window.start}
+    group by 1
+    order by 1`.execute(db);
+  return result.rows;
+}
+
+/** Distinct credited artists among all the user's snapshot tracks (any range), per month. */
+export async function listMonthlyDistinctArtists(db: Db, userId: number, window: MonthWindow): Promise<MonthCount[]> {
+  const result = await sql<MonthCount>`
+    with monthly as (
+      select distinct date_trunc('month', snapshot_date) as m, track_id
+      from snapshots
+      where user_id = ${userId} and snapshot_date between ${window.start} and ${window.end}
+    )
+    select to_char(w.m, 'YYYY-MM') as month, count(distinct a.artist)::int as count
+    from monthly w
+    join (${visibleTracks(db, userId)}) t on t.track_id = w.track_id
+    cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
+    group by w.m
+    order by w.m`.execute(db);
+  return result.rows;
+}
+
+export interface ArtistDates {
+  artist: string;
+  dates: number;
+}
+
+/** Artists by the number of snapshot dates (any range) they appear on in the window; ties by name. */
+export async function listConsistentArtists(db: Db, userId: number, window: MonthWindow, limit = 10): Promise<ArtistDates[]> {
+  const result = await sql<ArtistDates>`
+    with days as (
+      select distinct track_id, snapshot_date
+      from snapshots
+      where user_id = ${userId} and snapshot_date between ${window.start} and ${window.end}
+    )
+    select a.artist, count(distinct d.snapshot_date)::int as dates
+    from days d
+    join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
+    cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
+    group by a.artist
+    order by dates desc, a.artist collate "C"
+    limit ${limit}`.execute(db);
+  return result.rows;
+}
