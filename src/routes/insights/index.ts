@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { InsightCache } from '../../services/insight-cache.js';
 import { analyticsRoutes } from './analytics.js';
+import { dashboardRoutes } from './dashboard.js';
 
 /**
  * The insight pages (analytics, dashboard, time machine, track page, search), sharing one cache of
@@ -11,5 +12,6 @@ export function insightRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     const cache = new InsightCache();
     await app.register(analyticsRoutes(deps, cache));
+    await app.register(dashboardRoutes(deps, cache));
   };
 }
