@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { InsightCache } from '../../services/insight-cache.js';
 import { analyticsRoutes } from './analytics.js';
 import { dashboardRoutes } from './dashboard.js';
+import { timeMachineRoutes } from './time-machine.js';
 
 /**
  * The insight pages (analytics, dashboard, time machine, track page, search), sharing one cache of
@@ -13,5 +14,6 @@ export function insightRoutes(deps: Deps): FastifyPluginAsync {
     const cache = new InsightCache();
     await app.register(analyticsRoutes(deps, cache));
     await app.register(dashboardRoutes(deps, cache));
+    await app.register(timeMachineRoutes(deps));
   };
 }
