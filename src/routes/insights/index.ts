@@ -4,6 +4,7 @@ import { InsightCache } from '../../services/insight-cache.js';
 import { analyticsRoutes } from './analytics.js';
 import { dashboardRoutes } from './dashboard.js';
 import { timeMachineRoutes } from './time-machine.js';
+import { trackRoutes } from './track.js';
 
 /**
  * The insight pages (analytics, dashboard, time machine, track page, search), sharing one cache of
@@ -15,5 +16,6 @@ export function insightRoutes(deps: Deps): FastifyPluginAsync {
     await app.register(analyticsRoutes(deps, cache));
     await app.register(dashboardRoutes(deps, cache));
     await app.register(timeMachineRoutes(deps));
+    await app.register(trackRoutes(deps));
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../lib/errors.js';
 import { format } from '../../lib/format.js';
 import { RANGE_COLORS, RANGE_LABELS } from '../../lib/charts.js';
 import { respond, wantsJson } from '../respond.js';
@@ -23,7 +24,8 @@ export async function renderInsight<T>(
   try {
     data = await load();
   } catch (error) {
-    if (wantsJson(request)) throw error;
+    // Our own errors (404 and the like) go to the error handler; only failures get the failed state.
+    if (wantsJson(request) || error instanceof AppError) throw error;
     request.log.error({ err: error }, `${page.title} failed to load`);
     return reply.code(503).view(page.view, { ...base, state: 'failed' });
   }
