@@ -18,6 +18,7 @@ import { wantsJson } from './routes/respond.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+const HTMX_DIR = fileURLToPath(new URL('../node_modules/htmx.org/dist/', import.meta.url));
 
 /** Builds the Fastify app from its dependencies; does not listen (tests use inject()). */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -28,6 +29,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
+  // htmx from its npm package (pinned in package.json), so no copy of it lives in the tree.
+  await app.register(fastifyStatic, { root: HTMX_DIR, prefix: '/static/vendor/', decorateReply: false, allowedPath: (path) => path === '/htmx.min.js' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ cache: deps.config.isProduction }) },
     root: VIEWS_DIR,

@@ -4,6 +4,7 @@ import { InsightCache } from '../../services/insight-cache.js';
 import { analyticsRoutes } from './analytics.js';
 import { dashboardRoutes } from './dashboard.js';
 import { timeMachineRoutes } from './time-machine.js';
+import { searchRoutes } from './search.js';
 import { trackRoutes } from './track.js';
 
 /**
@@ -17,5 +18,6 @@ export function insightRoutes(deps: Deps): FastifyPluginAsync {
     await app.register(dashboardRoutes(deps, cache));
     await app.register(timeMachineRoutes(deps));
     await app.register(trackRoutes(deps));
+    await app.register(searchRoutes(deps));
   };
 }
