@@ -60,7 +60,7 @@ export function lineChartSvg(options: LineChartOptions): string {
   const many = options.series.some((s) => s.data.length > 60);
   return render(options, {
     legend: options.series.length > 1 ? { top: 0, textStyle: { color: TEXT }, itemGap: 16 } : undefined,
-    grid: { left: 56, right: 24, top: options.series.length > 1 ? 40 : 24, bottom: 48 },
+    grid: { left: 56, right: 16, top: options.series.length > 1 ? 40 : 24, bottom: 48 },
     xAxis: {
       type: timeAxis ? 'time' : 'category',
       data: options.categories ? [...options.categories] : undefined,
@@ -113,7 +113,7 @@ export function barChartSvg(options: BarChartOptions): string {
   return render(
     { ...options, height },
     {
-      grid: { left: 8, right: 40, top: 8, bottom: 40, containLabel: true },
+      grid: { left: 16, right: 40, top: 8, bottom: 40, containLabel: true },
       xAxis: {
         type: 'value',
         name: options.xName,
@@ -127,7 +127,7 @@ export function barChartSvg(options: BarChartOptions): string {
       yAxis: {
         type: 'category',
         inverse: true,
-        data: options.labels.map((l) => truncate(l, 28)),
+        data: options.labels.map((l) => truncate(l, (options.width ?? 720) < 480 ? 16 : 28)),
         axisLabel: { color: TEXT },
         axisLine: { lineStyle: { color: TEXT } },
       },
@@ -160,6 +160,17 @@ function render(size: ChartSize & { label: string }, option: Record<string, unkn
   } finally {
     chart.dispose();
   }
+}
+
+/** One chart drawn twice: for a desktop card and for a phone screen (CSS shows one), so its text stays legible on both. */
+export interface ResponsiveChart {
+  desktop: string;
+  phone: string;
+}
+
+/** Renders `draw` at a desktop width and at a phone width (360 px wide, the text at its real size). */
+export function responsiveChart(draw: (size: { width: number }) => string, desktopWidth = 560): ResponsiveChart {
+  return { desktop: draw({ width: desktopWidth }), phone: draw({ width: 360 }) };
 }
 
 function truncate(text: string, max: number): string {

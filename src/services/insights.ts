@@ -20,16 +20,26 @@ export interface Analytics {
   consistentArtists: Array<{ artist: string; dates: number }>;
 }
 
+/** The analytics, and the month of the user's first snapshot (the page explains that month). */
+export interface AnalyticsView {
+  analytics: Analytics;
+  archiveStartMonth: string;
+}
+
 /**
  * The analytics of the `range` months ending with the month of the user's latest snapshot
- * (not today: an archive whose captures stopped still shows its last active year). Every month of
- * the window is listed, with 0 where nothing happened. Undefined when the archive is empty.
+ * (not today: an archive whose captures stopped still shows its last active year), and never
+ * before the month of its first snapshot. Every month of the window is listed, with 0 where
+ * nothing happened. Undefined when the archive is empty.
  */
-export async function getAnalytics(db: Db, cache: InsightCache, userId: number, range: AnalyticsRange): Promise<Analytics | undefined> {
+export async function getAnalytics(db: Db, cache: InsightCache, userId: number, range: AnalyticsRange): Promise<AnalyticsView | undefined> {
   return cache.get(db, userId, `analytics:${range}`, async () => {
     const span = await findArchiveSpan(db, userId);
     if (!span) return undefined;
-    const months = monthsBetween(range === 'all' ? span.first : shiftMonths(span.latest, -(RANGE_MONTHS[range] - 1)), span.latest);
+    // The window never starts before the archive does: months before the first snapshot would
+    // read as "nothing new, no artists" when there simply was no archive yet.
+    const windowStart = range === 'all' ? span.first.slice(0, 7) : shiftMonths(span.latest, -(RANGE_MONTHS[range] - 1));
+    const months = monthsBetween(windowStart < span.first.slice(0, 7) ? span.first : `${windowStart}-01`, span.latest);
     const window: MonthWindow = { start: `${months[0]}-01`, end: span.latest };
     const [growth, diversity, consistentArtists] = await Promise.all([
       listMonthlyNewShortTermTracks(db, userId, window),
@@ -39,12 +49,13 @@ export async function getAnalytics(db: Db, cache: InsightCache, userId: number, 
     const byMonth = (rows: Array<{ month: string; count: number }>) => new Map(rows.map((r) => [r.month, r.count]));
     const newTracks = byMonth(growth);
     const artists = byMonth(diversity);
-    return {
+    const analytics: Analytics = {
       range,
       growth: months.map((month) => ({ month, newTracks: newTracks.get(month) ?? 0 })),
       diversity: months.map((month) => ({ month, artists: artists.get(month) ?? 0 })),
       consistentArtists,
     };
+    return { analytics, archiveStartMonth: span.first.slice(0, 7) };
   });
 }
 

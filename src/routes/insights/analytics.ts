@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Deps } from '../../deps.js';
-import { barChartSvg, lineChartSvg, NEUTRAL_COLOR, RANGE_COLORS } from '../../lib/charts.js';
+import { barChartSvg, lineChartSvg, NEUTRAL_COLOR, RANGE_COLORS , responsiveChart } from '../../lib/charts.js';
 import { formatMonth } from '../../lib/format.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { ANALYTICS_RANGES, getAnalytics, type Analytics, type AnalyticsRange } from '../../services/insights.js';
@@ -26,7 +26,10 @@ export function analyticsRoutes(deps: Deps, cache: InsightCache): FastifyPluginA
         reply,
         { view: 'insights/analytics.eta', title: 'Analytics' },
         () => getAnalytics(deps.database.db, cache, userId, range),
-        (data) => ({ view: { range, notice, ranges: ANALYTICS_RANGES, data, charts: charts(data) }, json: notice ? { ...data, notice } : data }),
+        ({ analytics: data, archiveStartMonth }) => ({
+          view: { range, notice, ranges: ANALYTICS_RANGES, data, firstMonth: archiveStartMonth, charts: charts(data) },
+          json: notice ? { ...data, notice } : data,
+        }),
         { range, growth: [], diversity: [], consistentArtists: [], ...(notice ? { notice } : {}) },
       );
     });
@@ -36,29 +39,32 @@ export function analyticsRoutes(deps: Deps, cache: InsightCache): FastifyPluginA
 function charts(data: Analytics) {
   const months = data.growth.map((g) => formatMonth(g.month));
   return {
-    growth: lineChartSvg({
+    growth: responsiveChart((size) => lineChartSvg({
+      ...size,
       categories: months,
       series: [{ name: 'New short-term tracks', color: RANGE_COLORS.short_term, data: data.growth.map((g) => g.newTracks), area: true }],
       xName: 'Month',
       yName: 'New tracks',
       label: 'Short-term tracks seen for the first time, per month',
-    }),
-    diversity: lineChartSvg({
+    })),
+    diversity: responsiveChart((size) => lineChartSvg({
+      ...size,
       categories: months,
       series: [{ name: 'Distinct artists', color: NEUTRAL_COLOR, data: data.diversity.map((d) => d.artists) }],
       xName: 'Month',
       yName: 'Artists',
       label: 'Distinct artists in your top tracks, per month',
-    }),
+    })),
     consistency:
       data.consistentArtists.length > 0
-        ? barChartSvg({
+        ? responsiveChart((size) => barChartSvg({
+      ...size,
             labels: data.consistentArtists.map((a) => a.artist),
             values: data.consistentArtists.map((a) => a.dates),
             color: NEUTRAL_COLOR,
             xName: 'Snapshot dates present',
             label: 'Artists present on the most snapshot dates',
-          })
+          }), 900)
         : null,
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { barChartSvg, lineChartSvg, NEUTRAL_COLOR } from '../../lib/charts.js';
+import { barChartSvg, lineChartSvg, NEUTRAL_COLOR , responsiveChart } from '../../lib/charts.js';
 import type { DashboardFacts } from '../../repositories/dashboard.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { getDashboard } from '../../services/insights.js';
@@ -48,32 +48,35 @@ function jsonOf(facts: DashboardFacts) {
 function charts(facts: DashboardFacts) {
   return {
     releaseYears: facts.releaseYears.length
-      ? barChartSvg({
+      ? responsiveChart((size) => barChartSvg({
+      ...size,
           labels: facts.releaseYears.map((y) => String(y.year)),
           values: facts.releaseYears.map((y) => y.tracks),
           color: NEUTRAL_COLOR,
           xName: 'Tracks',
           label: 'Release years with the most tracks in your archive',
-        })
+        }))
       : null,
     decades: facts.decades.length
-      ? lineChartSvg({
+      ? responsiveChart((size) => lineChartSvg({
+      ...size,
           categories: facts.decades.map((d) => `${d.decade}s`),
           series: [{ name: 'Tracks', color: NEUTRAL_COLOR, data: facts.decades.map((d) => d.tracks), area: true }],
           xName: 'Release decade',
           yName: 'Tracks',
           height: 240,
           label: 'Tracks in your archive by release decade',
-        })
+        }))
       : null,
     topAlbums: facts.topAlbums.length
-      ? barChartSvg({
+      ? responsiveChart((size) => barChartSvg({
+      ...size,
           labels: facts.topAlbums.map((a) => a.album),
           values: facts.topAlbums.map((a) => a.tracks),
           color: NEUTRAL_COLOR,
           xName: 'Tracks',
           label: 'Albums with the most tracks in your archive',
-        })
+        }), 900)
       : null,
   };
 }

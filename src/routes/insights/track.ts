@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { TIME_RANGES } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
-import { lineChartSvg, RANGE_COLORS, RANGE_LABELS } from '../../lib/charts.js';
+import { lineChartSvg, RANGE_COLORS, RANGE_LABELS , responsiveChart, type ResponsiveChart } from '../../lib/charts.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { getTrackPage, type TrackPage } from '../../services/insights.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
@@ -37,8 +37,9 @@ export function trackRoutes(deps: Deps): FastifyPluginAsync {
   };
 }
 
-function chart(page: TrackPage): string {
-  return lineChartSvg({
+function chart(page: TrackPage): ResponsiveChart {
+  return responsiveChart((size) => lineChartSvg({
+      ...size,
     series: TIME_RANGES.map((range) => ({
       name: RANGE_LABELS[range],
       color: RANGE_COLORS[range],
@@ -50,5 +51,5 @@ function chart(page: TrackPage): string {
     yMin: 1,
     yMax: 50,
     label: `Rank of ${page.track.name} in each time range over time`,
-  });
+  }), 900);
 }

@@ -54,36 +54,53 @@ describeEachEngine('GET /analytics', ({ database }) => {
     });
   });
 
-  it('lists the 12 months up to the latest snapshot by default, zeros included, and falls back from an unknown range saying so', async () => {
+  it('lists the months up to the latest snapshot, never before the first, zeros included, and falls back from an unknown range saying so', async () => {
     const cookie = await login(fixture.user.id);
     const byDefault = (await app.inject({ url: '/analytics', headers: { cookie, ...json } })).json();
     expect(byDefault.range).toBe('12m');
-    expect(byDefault.growth.map((g: { month: string }) => g.month)).toEqual([
-      '2023-05', '2023-06', '2023-07', '2023-08', '2023-09', '2023-10', '2023-11', '2023-12', '2024-01', '2024-02', '2024-03', '2024-04',
+    // 12 months back from April 2024 would start in May 2023; the archive starts in January 2024.
+    expect(byDefault.growth).toEqual([
+      { month: '2024-01', newTracks: 2 },
+      { month: '2024-02', newTracks: 1 },
+      { month: '2024-03', newTracks: 0 },
+      { month: '2024-04', newTracks: 1 },
     ]);
-    expect(byDefault.growth.slice(7).map((g: { newTracks: number }) => g.newTracks)).toEqual([0, 2, 1, 0, 1]);
 
     const unknown = await app.inject({ url: '/analytics?range=7y', headers: { cookie, ...json } });
     expect(unknown.statusCode).toBe(200);
     expect(unknown.json()).toEqual({ ...byDefault, notice: '"7y" is not a period this page knows; showing the last 12 months.' });
 
-    const sixMonths = (await app.inject({ url: '/analytics?range=6m', headers: { cookie, ...json } })).json();
-    expect(sixMonths.diversity).toEqual([
-      { month: '2023-11', artists: 0 },
-      { month: '2023-12', artists: 0 },
-      { month: '2024-01', artists: 2 },
-      { month: '2024-02', artists: 3 },
-      { month: '2024-03', artists: 2 },
-      { month: '2024-04', artists: 3 },
-    ]);
+    // A user whose archive spans more than the window: 2023-06 to 2024-04, six months shown.
+    const longer = await createUser(database().db);
+    await replaceSnapshot(database().db, { userId: longer.id, snapshotDate: '2023-06-15', timeRange: 'short_term', trackIds: [fixture.id('C')] });
+    await replaceSnapshot(database().db, { userId: longer.id, snapshotDate: '2024-04-01', timeRange: 'long_term', trackIds: [fixture.id('A'), fixture.id('C')] });
+    const sixMonths = (await app.inject({ url: '/analytics?range=6m', headers: { cookie: await login(longer.id), ...json } })).json();
+    expect(sixMonths).toEqual({
+      range: '6m',
+      // C was first seen in June 2023, before the window: not new inside it.
+      growth: ['2023-11', '2023-12', '2024-01', '2024-02', '2024-03', '2024-04'].map((month) => ({ month, newTracks: 0 })),
+      diversity: [
+        { month: '2023-11', artists: 0 },
+        { month: '2023-12', artists: 0 },
+        { month: '2024-01', artists: 0 },
+        { month: '2024-02', artists: 0 },
+        { month: '2024-03', artists: 0 },
+        { month: '2024-04', artists: 2 },
+      ],
+      consistentArtists: [
+        { artist: 'Alpha', dates: 1 },
+        { artist: 'Gamma', dates: 1 },
+      ],
+    });
   });
 
   it('renders the charts as SVG with a table of the rows under each, and the notice', async () => {
     const cookie = await login(fixture.user.id);
     const page = await app.inject({ url: '/analytics?range=bogus', headers: { cookie } });
     expect(page.statusCode).toBe(200);
-    expect(page.body.match(/<svg /g)).toHaveLength(3);
+    expect(page.body.match(/<div class="chart chart-desktop"><svg /g)).toHaveLength(3);
     expect(page.body.match(/<details>/g)).toHaveLength(3);
+    expect(page.body).toContain('Your archive starts in Jan 2024, so that month counts every track of your first snapshots.');
     expect(page.body).toContain('&quot;bogus&quot; is not a period this page knows');
     expect(page.body).toContain('<tr><td>Jan 2024</td><td class="num">2</td></tr>');
     expect(page.body).toContain('<tr><td>Alpha</td><td class="num">4</td></tr>');

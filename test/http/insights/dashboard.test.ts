@@ -67,12 +67,12 @@ describeEachEngine('GET /dashboard', ({ database }) => {
     expect(unknownPage).toContain("no track's data carries external IDs");
     const page = await app.inject({ url: '/dashboard', headers: { cookie: await login(fixture.user.id) } });
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('explicit: 1 explicit, 2 clean, 2 unknown');
+    expect(page.body).toContain('of tracks are explicit (1 explicit, 2 clean, 2 unknown)');
     expect(page.body).toContain('of the 3 tracks with external IDs have an ISRC');
     expect(page.body).toContain('66.7%');
     expect(page.body).toContain('2 have no release date');
     expect(page.body).toContain('<tr><td>2001</td><td class="num">2</td></tr>');
-    expect(page.body.match(/<svg /g)).toHaveLength(3);
+    expect(page.body.match(/<div class="chart chart-desktop"><svg /g)).toHaveLength(3);
   });
 
   it('shows the empty state and zero JSON for a user without snapshots', async () => {

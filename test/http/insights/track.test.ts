@@ -56,7 +56,7 @@ describeEachEngine('GET /tracks/:id', ({ database }) => {
   it('renders the chart, the table and "unknown" for what the payload lacks', async () => {
     const page = await app.inject({ url: `/tracks/${fixture.id('C')}`, headers: { cookie } });
     expect(page.statusCode).toBe(200);
-    expect(page.body.match(/<svg /g)).toHaveLength(1);
+    expect(page.body.match(/<div class="chart chart-desktop"><svg /g)).toHaveLength(1);
     expect(page.body).toContain('<h1>Midnight Satellite</h1>');
     expect(page.body).toContain('<dt>Released</dt><dd>17 May 2001</dd>');
     expect(page.body).toContain('<dt>Length</dt><dd>unknown</dd>');
