@@ -43,13 +43,17 @@ export async function listMonthlyDistinctArtists(db: Db, userId: number, window:
       select distinct date_trunc('month', snapshot_date) as m, track_id
       from snapshots
       where user_id = ${userId} and snapshot_date between ${window.start} and ${window.end}
+    ),
+    credits as (
+      select t.track_id, a.artist
+      from (select distinct track_id from monthly) d
+      join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
+      cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
     )
-    select to_char(w.m, 'YYYY-MM') as month, count(distinct a.artist)::int as count
-    from monthly w
-    join (${visibleTracks(db, userId)}) t on t.track_id = w.track_id
-    cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
-    group by w.m
-    order by w.m`.execute(db);
+    select to_char(m, 'YYYY-MM') as month, count(*)::int as count
+    from (select distinct w.m, c.artist from monthly w join credits c on c.track_id = w.track_id) x
+    group by m
+    order by m`.execute(db);
   return result.rows;
 }
 
@@ -58,20 +62,27 @@ export interface ArtistDates {
   dates: number;
 }
 
-/** Artists by the number of snapshot dates (any range) they appear on in the window; ties by name. */
+/**
+ * Artists by the number of snapshot dates (any range) they appear on in the window; ties by name.
+ * The payloads' artist arrays are unpacked once per distinct track, not once per (track, date).
+ */
 export async function listConsistentArtists(db: Db, userId: number, window: MonthWindow, limit = 10): Promise<ArtistDates[]> {
   const result = await sql<ArtistDates>`
     with days as (
       select distinct track_id, snapshot_date
       from snapshots
       where user_id = ${userId} and snapshot_date between ${window.start} and ${window.end}
+    ),
+    credits as (
+      select t.track_id, a.artist
+      from (select distinct track_id from days) d
+      join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
+      cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
     )
-    select a.artist, count(distinct d.snapshot_date)::int as dates
-    from days d
-    join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
-    cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
-    group by a.artist
-    order by dates desc, a.artist collate "C"
+    select artist, count(*)::int as dates
+    from (select distinct c.artist, d.snapshot_date from days d join credits c on c.track_id = d.track_id) x
+    group by artist
+    order by dates desc, artist collate "C"
     limit ${limit}`.execute(db);
   return result.rows;
 }

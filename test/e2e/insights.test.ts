@@ -100,6 +100,7 @@ describe.skipIf(!hasChromium)('insight pages in Chromium', () => {
         // Nothing wider than the window (no sideways scrolling on a phone).
         expect([p.path, width, await page.evaluate('document.documentElement.scrollWidth')]).toEqual([p.path, width, width]);
         await page.screenshot({ path: join(SHOTS, `${p.name}-${width}.png`), fullPage: true });
+        await page.screenshot({ path: join(SHOTS, `${p.name}-${width}-first-screen.png`) });
       }
       expect(errors).toEqual([]);
       await page.context().close();
