@@ -173,6 +173,22 @@ export function responsiveChart(draw: (size: { width: number }) => string, deskt
   return { desktop: draw({ width: desktopWidth }), phone: draw({ width: 360 }) };
 }
 
+/**
+ * Memoises charts per data object: cached figures come back as the same object until the
+ * archive changes, so their SVG is drawn once per change instead of once per request.
+ */
+export function chartsMemo<D extends object, C>(draw: (data: D) => C): (data: D) => C {
+  const drawn = new WeakMap<D, C>();
+  return (data) => {
+    let charts = drawn.get(data);
+    if (charts === undefined) {
+      charts = draw(data);
+      drawn.set(data, charts);
+    }
+    return charts;
+  };
+}
+
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

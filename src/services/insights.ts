@@ -176,7 +176,12 @@ export interface TrackPage {
   history: Array<{ date: string; range: TimeRange; rank: number }>;
 }
 
-export async function getTrackPage(db: Db, userId: number, trackId: string): Promise<TrackPage | undefined> {
+/** Cached per user and track: a track's history changes only when the user's archive does. */
+export async function getTrackPage(db: Db, cache: InsightCache, userId: number, trackId: string): Promise<TrackPage | undefined> {
+  return cache.get(db, userId, `track:${trackId}`, () => loadTrackPage(db, userId, trackId));
+}
+
+async function loadTrackPage(db: Db, userId: number, trackId: string): Promise<TrackPage | undefined> {
   const track = await findTrackInArchive(db, userId, trackId);
   if (!track) return undefined;
   const [summary, ranks] = await Promise.all([summariseTrackRanks(db, userId, trackId), listTrackRanks(db, userId, trackId)]);

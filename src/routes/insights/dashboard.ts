@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { barChartSvg, lineChartSvg, NEUTRAL_COLOR , responsiveChart } from '../../lib/charts.js';
+import { barChartSvg, lineChartSvg, NEUTRAL_COLOR , chartsMemo, responsiveChart } from '../../lib/charts.js';
 import type { DashboardFacts } from '../../repositories/dashboard.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { getDashboard } from '../../services/insights.js';
@@ -45,7 +45,7 @@ function jsonOf(facts: DashboardFacts) {
   return json;
 }
 
-function charts(facts: DashboardFacts) {
+const charts = chartsMemo((facts: DashboardFacts) => {
   return {
     releaseYears: facts.releaseYears.length
       ? responsiveChart((size) => barChartSvg({
@@ -79,4 +79,4 @@ function charts(facts: DashboardFacts) {
         }), 900)
       : null,
   };
-}
+});

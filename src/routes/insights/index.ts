@@ -17,7 +17,7 @@ export function insightRoutes(deps: Deps): FastifyPluginAsync {
     await app.register(analyticsRoutes(deps, cache));
     await app.register(dashboardRoutes(deps, cache));
     await app.register(timeMachineRoutes(deps));
-    await app.register(trackRoutes(deps));
+    await app.register(trackRoutes(deps, cache));
     await app.register(searchRoutes(deps));
   };
 }

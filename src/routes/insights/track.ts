@@ -2,8 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { TIME_RANGES } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
-import { lineChartSvg, RANGE_COLORS, RANGE_LABELS , responsiveChart, type ResponsiveChart } from '../../lib/charts.js';
+import { lineChartSvg, RANGE_COLORS, RANGE_LABELS , chartsMemo, responsiveChart } from '../../lib/charts.js';
 import { NotFoundError } from '../../lib/errors.js';
+import type { InsightCache } from '../../services/insight-cache.js';
 import { getTrackPage, type TrackPage } from '../../services/insights.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
 import { renderInsight } from './page.js';
@@ -13,7 +14,7 @@ const Params = Type.Object({ id: Type.String({ maxLength: 200 }) });
 const TRACK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** GET /tracks/:id: the track's facts and its rank history in the three ranges; 404 unless in the user's archive. */
-export function trackRoutes(deps: Deps): FastifyPluginAsync {
+export function trackRoutes(deps: Deps, cache: InsightCache): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Params: Static<typeof Params> }>('/tracks/:id', { preHandler: requireUser, schema: { params: Params } }, async (request, reply) => {
       const trackId = request.params.id;
@@ -25,7 +26,7 @@ export function trackRoutes(deps: Deps): FastifyPluginAsync {
         reply,
         { view: 'insights/track.eta', title: 'Track' },
         async () => {
-          const page = await getTrackPage(deps.database.db, userId, trackId);
+          const page = await getTrackPage(deps.database.db, cache, userId, trackId);
           // Not "empty": a track outside the archive is a 404 (also for JSON callers).
           if (!page) throw notFound;
           return page;
@@ -37,8 +38,8 @@ export function trackRoutes(deps: Deps): FastifyPluginAsync {
   };
 }
 
-function chart(page: TrackPage): ResponsiveChart {
-  return responsiveChart((size) => lineChartSvg({
+const chart = chartsMemo((page: TrackPage) =>
+  responsiveChart((size) => lineChartSvg({
       ...size,
     series: TIME_RANGES.map((range) => ({
       name: RANGE_LABELS[range],
@@ -51,5 +52,5 @@ function chart(page: TrackPage): ResponsiveChart {
     yMin: 1,
     yMax: 50,
     label: `Rank of ${page.track.name} in each time range over time`,
-  }), 900);
-}
+  }), 900),
+);
