@@ -11,6 +11,8 @@ import { getArchiveVersion } from '../repositories/archive-versions.js';
  */
 export class InsightCache {
   private readonly entries = new Map<string, { version: number; value: unknown }>();
+  /** Computations under way, so concurrent requests for one stale entry compute it once. */
+  private readonly pending = new Map<string, { version: number; promise: Promise<unknown> }>();
 
   constructor(private readonly maxEntries = 2000) {}
 
@@ -24,15 +26,23 @@ export class InsightCache {
       this.entries.set(id, hit);
       return hit.value as T;
     }
-    const value = await compute();
-    this.entries.delete(id);
-    this.entries.set(id, { version, value });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
+    const running = this.pending.get(id);
+    if (running && running.version === version) return running.promise as Promise<T>;
+    const promise = compute();
+    this.pending.set(id, { version, promise });
+    try {
+      const value = await promise;
+      this.entries.delete(id);
+      this.entries.set(id, { version, value });
+      while (this.entries.size > this.maxEntries) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest === undefined) break;
+        this.entries.delete(oldest);
+      }
+      return value;
+    } finally {
+      if (this.pending.get(id)?.promise === promise) this.pending.delete(id);
     }
-    return value;
   }
 
   get size(): number {

@@ -38,19 +38,40 @@ export function trackRoutes(deps: Deps, cache: InsightCache): FastifyPluginAsync
   };
 }
 
-const chart = chartsMemo((page: TrackPage) =>
-  responsiveChart((size) => lineChartSvg({
-      ...size,
-    series: TIME_RANGES.map((range) => ({
-      name: RANGE_LABELS[range],
-      color: RANGE_COLORS[range],
-      data: page.history.filter((p) => p.range === range).map((p) => [p.date, p.rank] as const),
-    })).filter((s) => s.data.length > 0),
-    xName: 'Snapshot date',
-    yName: 'Rank',
-    invertY: true,
-    yMin: 1,
-    yMax: 50,
-    label: `Rank of ${page.track.name} in each time range over time`,
-  }), 900),
-);
+/** Above this many snapshots in a range, the chart shows each week's best rank (drawing stays fast). */
+const MAX_DAILY_POINTS = 370;
+
+const chart = chartsMemo((page: TrackPage) => {
+  const series = TIME_RANGES.map((range) => ({
+    name: RANGE_LABELS[range],
+    color: RANGE_COLORS[range],
+    data: chartPoints(page.history.filter((p) => p.range === range)),
+  })).filter((s) => s.data.length > 0);
+  return responsiveChart(
+    (size) =>
+      lineChartSvg({
+        ...size,
+        series,
+        xName: 'Snapshot date',
+        yName: 'Rank',
+        invertY: true,
+        yMin: 1,
+        yMax: 50,
+        label: `Rank of ${page.track.name} in each time range over time`,
+      }),
+    900,
+  );
+});
+
+/** [date, rank] points: every snapshot, or for a long history the best rank of each week (dated by its Monday). */
+function chartPoints(points: TrackPage['history']): Array<readonly [string, number]> {
+  if (points.length <= MAX_DAILY_POINTS) return points.map((p) => [p.date, p.rank] as const);
+  const weeks = new Map<string, number>();
+  for (const p of points) {
+    const day = new Date(`${p.date}T00:00:00Z`);
+    day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
+    const monday = day.toISOString().slice(0, 10);
+    weeks.set(monday, Math.min(weeks.get(monday) ?? 50, p.rank));
+  }
+  return [...weeks.entries()].map(([date, rank]) => [date, rank] as const);
+}
