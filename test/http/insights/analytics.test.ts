@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Deps } from '../../../src/deps.js';
 import { replaceSnapshot } from '../../../src/repositories/snapshots.js';
@@ -124,6 +125,28 @@ describeEachEngine('GET /analytics', ({ database }) => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Take your first snapshot');
     expect((await app.inject({ url: '/analytics', headers: { cookie, ...json } })).json()).toEqual({ range: '12m', growth: [], diversity: [], consistentArtists: [] });
+  });
+
+  it('shows the failed state (503, what happened, a retry link) when the figures cannot be read, and a JSON error', async () => {
+    const cookie = await login(fixture.user.id);
+    const db = database().db;
+    // A real failure: the table is briefly missing (this file has a database of its own).
+    await sql`alter table snapshots rename to snapshots_away`.execute(db);
+    try {
+      const page = await app.inject({ url: '/analytics?range=24m', headers: { cookie } });
+      expect(page.statusCode).toBe(503);
+      expect(page.body).toContain('These figures could not be loaded');
+      expect(page.body).toContain('<a class="button" href="">Try again</a>');
+      const dashboard = await app.inject({ url: '/dashboard', headers: { cookie } });
+      expect([dashboard.statusCode, dashboard.body.includes('These figures could not be loaded')]).toEqual([503, true]);
+      const api = await app.inject({ url: '/analytics?range=24m', headers: { cookie, ...json } });
+      expect([api.statusCode, api.json().error.code]).toEqual([500, 'internal_error']);
+      expect(api.body).not.toContain('snapshots');
+    } finally {
+      await sql`alter table snapshots_away rename to snapshots`.execute(db);
+    }
+    // Nothing failed was cached: the next request computes and answers.
+    expect((await app.inject({ url: '/analytics?range=24m', headers: { cookie, ...json } })).json().range).toBe('24m');
   });
 
   it('sends a logged-out visitor to the login, and a JSON caller gets 401', async () => {
