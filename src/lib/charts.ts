@@ -35,8 +35,8 @@ export interface ChartSize {
 export interface LineSeries {
   name: string;
   color: string;
-  /** One value per category (null leaves a gap), or [x, y] pairs on a time axis. */
-  data: ReadonlyArray<number | null> | ReadonlyArray<readonly [string, number]>;
+  /** One value per category, or [x, y] pairs on a time axis; a null value breaks the line. */
+  data: ReadonlyArray<number | null> | ReadonlyArray<readonly [string, number | null]>;
   area?: boolean;
 }
 
@@ -187,6 +187,47 @@ export function chartsMemo<D extends object, C>(draw: (data: D) => C): (data: D)
     }
     return charts;
   };
+}
+
+/** Above this many snapshots in a range, the chart shows each week's best rank (drawing stays fast). */
+export const MAX_DAILY_POINTS = 370;
+
+/**
+ * [date, rank] points: every snapshot, or for a long history the best rank of each week (dated by
+ * its Monday). Where the track was out of the chart for a while the line breaks (a null point)
+ * instead of drawing a slope through the weeks it was absent.
+ */
+export function rankSeriesPoints(points: ReadonlyArray<{ date: string; rank: number }>): Array<readonly [string, number | null]> {
+  const weekly = points.length > MAX_DAILY_POINTS;
+  let series: Array<readonly [string, number]> = points.map((p) => [p.date, p.rank] as const);
+  if (weekly) {
+    const weeks = new Map<string, number>();
+    for (const p of points) {
+      const day = new Date(`${p.date}T00:00:00Z`);
+      day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
+      const monday = day.toISOString().slice(0, 10);
+      weeks.set(monday, Math.min(weeks.get(monday) ?? 50, p.rank));
+    }
+    series = [...weeks.entries()];
+  }
+  // A gap counts as an absence when it is over twice the usual spacing of this series (daily
+  // captures: 2 days; an archive captured weekly or imported sparsely is not cut into dots).
+  const gaps = series.slice(1).map((p, i) => (Date.parse(p[0]) - Date.parse(series[i]![0])) / 86_400_000).sort((a, b) => a - b);
+  const usual = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 1;
+  const maxGapDays = Math.max(weekly ? 8 : 2, 2 * usual);
+  const out: Array<readonly [string, number | null]> = [];
+  for (const [i, point] of series.entries()) {
+    const before = series[i - 1];
+    if (before && (Date.parse(point[0]) - Date.parse(before[0])) / 86_400_000 > maxGapDays) {
+      out.push([nextDay(before[0]), null]);
+    }
+    out.push(point);
+  }
+  return out;
+}
+
+function nextDay(isoDate: string): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 function truncate(text: string, max: number): string {

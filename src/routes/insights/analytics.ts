@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Deps } from '../../deps.js';
-import { barChartSvg, lineChartSvg, NEUTRAL_COLOR, RANGE_COLORS , chartsMemo, responsiveChart } from '../../lib/charts.js';
+import { barChartSvg, chartsMemo, lineChartSvg, NEUTRAL_COLOR, RANGE_COLORS, responsiveChart } from '../../lib/charts.js';
 import { formatMonth } from '../../lib/format.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { ANALYTICS_RANGES, getAnalytics, type Analytics, type AnalyticsRange } from '../../services/insights.js';

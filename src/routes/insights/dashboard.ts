@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { barChartSvg, lineChartSvg, NEUTRAL_COLOR , chartsMemo, responsiveChart } from '../../lib/charts.js';
+import { barChartSvg, chartsMemo, lineChartSvg, NEUTRAL_COLOR, responsiveChart } from '../../lib/charts.js';
 import type { DashboardFacts } from '../../repositories/dashboard.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { getDashboard } from '../../services/insights.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { TIME_RANGES } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
-import { lineChartSvg, RANGE_COLORS, RANGE_LABELS , chartsMemo, responsiveChart } from '../../lib/charts.js';
+import { chartsMemo, lineChartSvg, RANGE_COLORS, RANGE_LABELS, rankSeriesPoints, responsiveChart } from '../../lib/charts.js';
 import { NotFoundError } from '../../lib/errors.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { getTrackPage, type TrackPage } from '../../services/insights.js';
@@ -38,14 +38,11 @@ export function trackRoutes(deps: Deps, cache: InsightCache): FastifyPluginAsync
   };
 }
 
-/** Above this many snapshots in a range, the chart shows each week's best rank (drawing stays fast). */
-const MAX_DAILY_POINTS = 370;
-
 const chart = chartsMemo((page: TrackPage) => {
   const series = TIME_RANGES.map((range) => ({
     name: RANGE_LABELS[range],
     color: RANGE_COLORS[range],
-    data: chartPoints(page.history.filter((p) => p.range === range)),
+    data: rankSeriesPoints(page.history.filter((p) => p.range === range)),
   })).filter((s) => s.data.length > 0);
   return responsiveChart(
     (size) =>
@@ -62,16 +59,3 @@ const chart = chartsMemo((page: TrackPage) => {
     900,
   );
 });
-
-/** [date, rank] points: every snapshot, or for a long history the best rank of each week (dated by its Monday). */
-function chartPoints(points: TrackPage['history']): Array<readonly [string, number]> {
-  if (points.length <= MAX_DAILY_POINTS) return points.map((p) => [p.date, p.rank] as const);
-  const weeks = new Map<string, number>();
-  for (const p of points) {
-    const day = new Date(`${p.date}T00:00:00Z`);
-    day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
-    const monday = day.toISOString().slice(0, 10);
-    weeks.set(monday, Math.min(weeks.get(monday) ?? 50, p.rank));
-  }
-  return [...weeks.entries()].map(([date, rank]) => [date, rank] as const);
-}
