@@ -27,6 +27,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
+    // Reuse a database kept by an earlier run (--keep): no generation, the same users.
+    database: { type: 'string' },
   },
 });
 const users = Number(values.users);
@@ -35,16 +37,19 @@ const extraUsers = Number(values['extra-users']);
 const adminUrl = process.env.BENCH_DATABASE_URL;
 if (!adminUrl) throw new Error('Set BENCH_DATABASE_URL (a PostgreSQL server where a scratch database may be created).');
 
-const name = `insights_bench_${users}x${String(years).replace('.', '_')}_${extraUsers}_${process.pid}`;
-await admin(`CREATE DATABASE ${name}`);
+const name = values.database ?? `insights_bench_${users}x${String(years).replace('.', '_')}_${extraUsers}_${process.pid}`;
+if (!values.database) await admin(`CREATE DATABASE ${name}`);
 const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
 const database = await openDatabase({ kind: 'postgres', url, poolMin: 2, poolMax: 10, statementTimeoutMs: 3_600_000 });
 try {
   await migrateToLatest(database.db);
   let started = performance.now();
-  const { userIds, rows } = await generateInsightsData(database.db, { users, years, endDate: '2026-06-30', prefix: 'bench' });
+  const reused = values.database
+    ? (await sql<{ id: number }>`select id from users where spotify_id like 'bench-user-%' order by id limit ${users}`.execute(database.db)).rows.map((r) => Number(r.id))
+    : undefined;
+  const { userIds, rows } = reused ? { userIds: reused, rows: 0 } : await generateInsightsData(database.db, { users, years, endDate: '2026-06-30', prefix: 'bench' });
   let totalRows = rows;
-  if (extraUsers > 0) {
+  if (extraUsers > 0 && !reused) {
     totalRows += (await generateInsightsData(database.db, { users: extraUsers, years, endDate: '2026-06-30', prefix: 'extra', catalogue: Math.max(10_000, users * 2000) })).rows;
   }
   const sizes = await sql<{ rows: number; mb: number }>`
@@ -102,7 +107,7 @@ try {
   await deps.close();
 } finally {
   await database.close();
-  if (!values.keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  if (!values.keep && !values.database) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   else console.log(`kept database ${name}`);
 }
 
