@@ -39,12 +39,12 @@ export async function listMonthlyNewShortTermTracks(db: Db, userId: number, wind
 /** Distinct credited artists among all the user's snapshot tracks (any range), per month. */
 export async function listMonthlyDistinctArtists(db: Db, userId: number, window: MonthWindow): Promise<MonthCount[]> {
   const result = await sql<MonthCount>`
-    with monthly as (
+    with monthly as materialized (
       select distinct date_trunc('month', snapshot_date) as m, track_id
       from snapshots
       where user_id = ${userId} and snapshot_date between ${window.start} and ${window.end}
     ),
-    credits as (
+    credits as materialized (
       select t.track_id, a.artist
       from (select distinct track_id from monthly) d
       join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
@@ -64,16 +64,18 @@ export interface ArtistDates {
 
 /**
  * Artists by the number of snapshot dates (any range) they appear on in the window; ties by name.
- * The payloads' artist arrays are unpacked once per distinct track, not once per (track, date).
+ * The payloads' artist arrays are unpacked once per distinct track, not once per (track, date);
+ * both steps are materialised, so no plan re-runs the unpacking per row (an unanalysed table led
+ * PGlite to a nested loop that took 29 s for half a year).
  */
 export async function listConsistentArtists(db: Db, userId: number, window: MonthWindow, limit = 10): Promise<ArtistDates[]> {
   const result = await sql<ArtistDates>`
-    with days as (
+    with days as materialized (
       select distinct track_id, snapshot_date
       from snapshots
       where user_id = ${userId} and snapshot_date between ${window.start} and ${window.end}
     ),
-    credits as (
+    credits as materialized (
       select t.track_id, a.artist
       from (select distinct track_id from days) d
       join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
