@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { homeRoutes } from './routes/home.js';
+import { insightRoutes } from './routes/insights/index.js';
 import { playlistRoutes } from './routes/playlists.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
@@ -20,6 +21,7 @@ import { wantsJson } from './routes/respond.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+const HTMX_DIR = fileURLToPath(new URL('../node_modules/htmx.org/dist/', import.meta.url));
 
 /** Builds the Fastify app from its dependencies; does not listen (tests use inject()). */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -32,6 +34,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Headers and rate limits first: they apply to every route registered after them, errors included.
   await app.register(protectionPlugin(deps));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
+  // htmx from its npm package (pinned in package.json), so no copy of it lives in the tree.
+  await app.register(fastifyStatic, { root: HTMX_DIR, prefix: '/static/vendor/', decorateReply: false, allowedPath: (path) => path === '/htmx.min.js' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ cache: deps.config.isProduction }) },
     root: VIEWS_DIR,
@@ -53,6 +57,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));
   await app.register(settingsImportRoutes(deps));
+  await app.register(insightRoutes(deps));
   await app.register(playlistRoutes(deps));
   return app;
 }

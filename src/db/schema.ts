@@ -122,6 +122,13 @@ export interface CaptureStatusTable {
   updated_at: Generated<Date>;
 }
 
+/** Moved by triggers whenever a user's snapshots change (migrations/0008_insights.sql); keys per-user caches. */
+export interface ArchiveVersionsTable {
+  user_id: number;
+  version: number;
+  changed_at: Generated<Date>;
+}
+
 export interface DB {
   users: UsersTable;
   spotify_tokens: SpotifyTokensTable;
@@ -132,6 +139,7 @@ export interface DB {
   import_runs: ImportRunsTable;
   capture_status: CaptureStatusTable;
   spotify_access_lapses: SpotifyAccessLapsesTable;
+  archive_versions: ArchiveVersionsTable;
 }
 
 export type User = Selectable<UsersTable>;

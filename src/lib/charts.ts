@@ -1,0 +1,235 @@
+import * as echarts from 'echarts';
+
+/**
+ * Charts as SVG strings rendered on the server (ECharts server-side rendering): readable without
+ * JavaScript, no script in the page. Pure functions: options in, SVG out. The three time ranges
+ * have one colour each, used by every chart, legend and badge (public/app.css uses the same).
+ */
+// The snapshot time ranges (db/schema.ts TimeRange), spelled out: lib/ imports nothing of the app.
+type TimeRange = 'short_term' | 'medium_term' | 'long_term';
+
+export const RANGE_COLORS: Readonly<Record<TimeRange, string>> = {
+  short_term: '#4fc3f7',
+  medium_term: '#ffb74d',
+  long_term: '#ce93d8',
+};
+
+export const RANGE_LABELS: Readonly<Record<TimeRange, string>> = {
+  short_term: 'Last 4 weeks',
+  medium_term: 'Last 6 months',
+  long_term: 'About a year',
+};
+
+/** For series that are not one time range (artists, albums, years). */
+export const NEUTRAL_COLOR = '#80cbc4';
+
+const TEXT = '#c7ccd1';
+const GRID_LINE = '#2a2e36';
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+export interface ChartSize {
+  width?: number;
+  height?: number;
+}
+
+export interface LineSeries {
+  name: string;
+  color: string;
+  /** One value per category, or [x, y] pairs on a time axis; a null value breaks the line. */
+  data: ReadonlyArray<number | null> | ReadonlyArray<readonly [string, number | null]>;
+  area?: boolean;
+}
+
+export interface LineChartOptions extends ChartSize {
+  /** Category labels (x axis); omit for a time axis with [date, value] pairs. */
+  categories?: readonly string[];
+  series: readonly LineSeries[];
+  xName: string;
+  yName: string;
+  /** Rank charts: 1 at the top. */
+  invertY?: boolean;
+  yMin?: number;
+  yMax?: number;
+  /** Short description for screen readers. */
+  label: string;
+}
+
+/** Change over time: a line (or area) per series. */
+export function lineChartSvg(options: LineChartOptions): string {
+  const timeAxis = !options.categories;
+  const many = options.series.some((s) => s.data.length > 60);
+  return render(options, {
+    legend: options.series.length > 1 ? { top: 0, textStyle: { color: TEXT }, itemGap: 16 } : undefined,
+    grid: { left: 56, right: 16, top: options.series.length > 1 ? 40 : 24, bottom: 48 },
+    xAxis: {
+      type: timeAxis ? 'time' : 'category',
+      data: options.categories ? [...options.categories] : undefined,
+      name: options.xName,
+      nameLocation: 'middle',
+      nameGap: 30,
+      axisLabel: { color: TEXT, hideOverlap: true },
+      axisLine: { lineStyle: { color: TEXT } },
+      nameTextStyle: { color: TEXT },
+    },
+    yAxis: {
+      type: 'value',
+      name: options.yName,
+      nameLocation: 'middle',
+      nameGap: 40,
+      inverse: options.invertY ?? false,
+      min: options.yMin,
+      max: options.yMax,
+      minInterval: 1,
+      axisLabel: { color: TEXT },
+      nameTextStyle: { color: TEXT },
+      splitLine: { lineStyle: { color: GRID_LINE } },
+    },
+    series: options.series.map((s) => ({
+      type: 'line',
+      name: s.name,
+      data: s.data.map((d) => (Array.isArray(d) ? [...d] : d)),
+      color: s.color,
+      showSymbol: !many,
+      symbolSize: 5,
+      connectNulls: false,
+      lineStyle: { width: 2 },
+      areaStyle: s.area ? { opacity: 0.25 } : undefined,
+    })),
+  });
+}
+
+export interface BarChartOptions extends ChartSize {
+  /** Top-N labels, first is the largest (drawn at the top). */
+  labels: readonly string[];
+  values: readonly number[];
+  color: string;
+  xName: string;
+  label: string;
+}
+
+/** A top-N list: horizontal bars, the first label on top. */
+export function barChartSvg(options: BarChartOptions): string {
+  const height = options.height ?? Math.max(120, 40 + options.labels.length * 28);
+  return render(
+    { ...options, height },
+    {
+      grid: { left: 16, right: 40, top: 8, bottom: 40, containLabel: true },
+      xAxis: {
+        type: 'value',
+        name: options.xName,
+        nameLocation: 'middle',
+        nameGap: 26,
+        minInterval: 1,
+        axisLabel: { color: TEXT },
+        nameTextStyle: { color: TEXT },
+        splitLine: { lineStyle: { color: GRID_LINE } },
+      },
+      yAxis: {
+        type: 'category',
+        inverse: true,
+        data: options.labels.map((l) => truncate(l, (options.width ?? 720) < 480 ? 16 : 28)),
+        axisLabel: { color: TEXT },
+        axisLine: { lineStyle: { color: TEXT } },
+      },
+      series: [
+        {
+          type: 'bar',
+          data: [...options.values],
+          color: options.color,
+          barMaxWidth: 20,
+          label: { show: true, position: 'right', color: TEXT },
+        },
+      ],
+    },
+  );
+}
+
+function render(size: ChartSize & { label: string }, option: Record<string, unknown>): string {
+  const width = size.width ?? 720;
+  const height = size.height ?? 300;
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption({
+      animation: false,
+      backgroundColor: 'transparent',
+      textStyle: { fontFamily: FONT, color: TEXT },
+      aria: { enabled: true, label: { description: size.label } },
+      ...option,
+    });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** One chart drawn twice: for a desktop card and for a phone screen (CSS shows one), so its text stays legible on both. */
+export interface ResponsiveChart {
+  desktop: string;
+  phone: string;
+}
+
+/** Renders `draw` at a desktop width and at a phone width (360 px wide, the text at its real size). */
+export function responsiveChart(draw: (size: { width: number }) => string, desktopWidth = 560): ResponsiveChart {
+  return { desktop: draw({ width: desktopWidth }), phone: draw({ width: 360 }) };
+}
+
+/**
+ * Memoises charts per data object: cached figures come back as the same object until the
+ * archive changes, so their SVG is drawn once per change instead of once per request.
+ */
+export function chartsMemo<D extends object, C>(draw: (data: D) => C): (data: D) => C {
+  const drawn = new WeakMap<D, C>();
+  return (data) => {
+    let charts = drawn.get(data);
+    if (charts === undefined) {
+      charts = draw(data);
+      drawn.set(data, charts);
+    }
+    return charts;
+  };
+}
+
+/** Above this many snapshots in a range, the chart shows each week's best rank (drawing stays fast). */
+export const MAX_DAILY_POINTS = 370;
+
+/**
+ * [date, rank] points: every snapshot, or for a long history the best rank of each week (dated by
+ * its Monday). Where the track was out of the chart for a while the line breaks (a null point)
+ * instead of drawing a slope through the weeks it was absent.
+ */
+export function rankSeriesPoints(points: ReadonlyArray<{ date: string; rank: number }>): Array<readonly [string, number | null]> {
+  const weekly = points.length > MAX_DAILY_POINTS;
+  let series: Array<readonly [string, number]> = points.map((p) => [p.date, p.rank] as const);
+  if (weekly) {
+    const weeks = new Map<string, number>();
+    for (const p of points) {
+      const day = new Date(`${p.date}T00:00:00Z`);
+      day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
+      const monday = day.toISOString().slice(0, 10);
+      weeks.set(monday, Math.min(weeks.get(monday) ?? 50, p.rank));
+    }
+    series = [...weeks.entries()];
+  }
+  // A gap counts as an absence when it is over twice the usual spacing of this series (daily
+  // captures: 2 days; an archive captured weekly or imported sparsely is not cut into dots).
+  const gaps = series.slice(1).map((p, i) => (Date.parse(p[0]) - Date.parse(series[i]![0])) / 86_400_000).sort((a, b) => a - b);
+  const usual = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 1;
+  const maxGapDays = Math.max(weekly ? 8 : 2, 2 * usual);
+  const out: Array<readonly [string, number | null]> = [];
+  for (const [i, point] of series.entries()) {
+    const before = series[i - 1];
+    if (before && (Date.parse(point[0]) - Date.parse(before[0])) / 86_400_000 > maxGapDays) {
+      out.push([nextDay(before[0]), null]);
+    }
+    out.push(point);
+  }
+  return out;
+}
+
+function nextDay(isoDate: string): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
