@@ -1,5 +1,3 @@
-import { sql } from 'kysely';
-import type { JsonObject } from '../db/schema.js';
 import type { Db } from './executor.js';
 
 /**
@@ -15,20 +13,18 @@ import type { Db } from './executor.js';
  * So a track appears for a user when Spotify supplied it or the user's own file did.
  */
 export function visibleTracks(db: Db, userId: number) {
-  const pick = <C extends string>(column: C) =>
-    sql<unknown>`case when t.file_only then u.${sql.ref(column)} else t.${sql.ref(column)} end`;
-  return db
+  // A UNION ALL rather than CASE expressions over a join: PostgreSQL pushes a caller's filter
+  // into each branch, so `search_vector @@ query` and the trigram match still use the indexes
+  // on `tracks` (a CASE hides the column from them), and the user's own rows come by key.
+  const catalogue = db
     .selectFrom('tracks as t')
-    .leftJoin('user_tracks as u', (join) => join.onRef('u.track_id', '=', 't.track_id').on('u.user_id', '=', userId))
-    .where((eb) => eb.or([eb('t.file_only', '=', false), eb('u.user_id', 'is not', null)]))
-    .select([
-      't.track_id',
-      pick('name').$castTo<string>().as('name'),
-      pick('artist_name').$castTo<string>().as('artist_name'),
-      pick('album_name').$castTo<string | null>().as('album_name'),
-      pick('duration_ms').$castTo<number | null>().as('duration_ms'),
-      pick('spotify_url').$castTo<string | null>().as('spotify_url'),
-      pick('raw_json').$castTo<JsonObject | null>().as('raw_json'),
-      pick('search_vector').$castTo<string>().as('search_vector'),
-    ]);
+    .where('t.file_only', '=', false)
+    .select(['t.track_id', 't.name', 't.artist_name', 't.album_name', 't.duration_ms', 't.spotify_url', 't.raw_json', 't.search_vector']);
+  const ownFileRows = db
+    .selectFrom('user_tracks as u')
+    .innerJoin('tracks as c', 'c.track_id', 'u.track_id')
+    .where('u.user_id', '=', userId)
+    .where('c.file_only', '=', true)
+    .select(['u.track_id', 'u.name', 'u.artist_name', 'u.album_name', 'u.duration_ms', 'u.spotify_url', 'u.raw_json', 'u.search_vector']);
+  return catalogue.unionAll(ownFileRows);
 }
