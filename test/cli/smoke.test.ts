@@ -141,16 +141,19 @@ describe('mtm smoke', { timeout: 120_000 }, () => {
 
   // The app on PostgreSQL: declared when TEST_DATABASE_URL is set (always in CI).
   const itOnPostgres = process.env.TEST_DATABASE_URL ? it : () => undefined;
-  itOnPostgres('the real app in demo mode on PostgreSQL: home, /healthz, login, static, load and the demo login pass', async () => {
+  itOnPostgres('the real app in demo mode on PostgreSQL: every step passes, the demo flow included', async () => {
     const base = process.env.TEST_DATABASE_URL!;
     const name = await createDatabase(base, 'deploy_smoke');
     cleanups.push(() => dropDatabase(base, name));
     const server = await startDemoApp({ DATABASE_URL: databaseUrl(base, name) });
     cleanups.push(() => server.stop());
-    const { report } = await smoke([server.url]);
-    // Security headers and the logged-in pages are being added in parallel (helmet, dashboard,
-    // analytics, search, history, playlists); their steps are tested above against the contract.
-    expect(byId(report)).toMatchObject({ home: true, healthz: true, login: true, static: true, concurrency: true, demo_login: true, no_5xx: true });
+    const { code, report } = await smoke([server.url]);
+    expect(byId(report)).toEqual({
+      home: true, healthz: true, login: true, static: true, headers: true, concurrency: true,
+      demo_login: true, demo_pages: true, demo_playlist: true, no_5xx: true,
+    });
+    expect(code).toBe(0);
+    expect(detail(report, 'demo_playlist')).toMatch(/^"Current Rotation – [A-Z][a-z]+ \d{4}": 50 tracks, Spotify id [0-9A-Za-z]{22}$/);
     expect(detail(report, 'healthz')).toBe(`200, PostgreSQL, at ${(await listMigrationNames()).at(-1)}`);
     expect(detail(report, 'concurrency')).toMatch(/^30 of 30 answered 200; median \d+ ms, slowest \d+ ms$/);
   });
