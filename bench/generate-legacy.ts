@@ -1,10 +1,14 @@
 // Generates a legacy music_time_machine.db of the tutorial's schema for the import benchmark:
 //   npx tsx bench/generate-legacy.ts OUT.db [--tracks 20000] [--snapshots 2000000]
 // Deterministic (seeded), clean data shaped like the tutorial's: 50 rows per date and range,
-// dates one day apart, raw_json a 2026-shaped Spotify track object (~900 bytes).
+// dates one day apart, raw_json a Spotify TrackObject as the tutorial stored it (1.7-2.8 KB, see
+// bench/legacy-track-object.ts), each checked against the spec's TrackObject before it is written.
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Sqlite from 'better-sqlite3';
+import { Compile } from 'typebox/compile';
+import { TrackObject } from '../test/support/spotify-spec.js';
+import { legacyTrackObject, spotifyIdFrom } from './legacy-track-object.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -18,7 +22,10 @@ const snapshotCount = Number(values.snapshots);
 let seed = 42;
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const spotifyId = () => Array.from({ length: 22 }, () => ALPHABET[Math.floor(random() * 62)]).join('');
+const spotifyId = () => spotifyIdFrom(random);
+const trackObjectCheck = Compile(TrackObject);
+let jsonBytes = 0;
+let [smallest, largest] = [Infinity, 0];
 const WORDS = ['Midnight', 'City', 'Love', 'Blue', 'Électrique', 'Heart', 'Fire', 'Dream', 'Nuit', 'Ocean', 'Tokyo', 'Sol', 'Starlight', 'Echo', 'Gold'];
 const words = (k: number) => Array.from({ length: k }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
 
@@ -45,20 +52,15 @@ db.transaction(() => {
     const artist = `${words(1)} ${i % 7 === 0 ? '& The Band' : ''}`.trim();
     const album = words(2);
     const duration = 120_000 + Math.floor(random() * 240_000);
-    const year = 1960 + Math.floor(random() * 66);
-    const raw = {
-      id, name, type: 'track', uri: `spotify:track:${id}`, duration_ms: duration, explicit: random() < 0.2,
-      track_number: 1 + (i % 12), disc_number: 1, is_local: false, preview_url: null,
-      external_ids: { isrc: `QZ${id.slice(0, 10).toUpperCase()}` },
-      external_urls: { spotify: `https://open.spotify.com/track/${id}` },
-      artists: [{ id: spotifyId(), name: artist, type: 'artist', uri: 'spotify:artist:x', external_urls: { spotify: 'https://open.spotify.com/artist/x' } }],
-      album: {
-        id: spotifyId(), name: album, album_type: 'album', release_date: `${year}-0${1 + (i % 9)}-1${i % 10}`,
-        release_date_precision: 'day', total_tracks: 12, images: [{ url: `https://i.scdn.co/image/${id}`, height: 640, width: 640 }],
-        artists: [{ name: artist }],
-      },
-    };
-    insertTrack.run(id, name, artist, album, duration, `https://open.spotify.com/track/${id}`, JSON.stringify(raw));
+    const raw = legacyTrackObject({ id, name, artist, album, durationMs: duration, index: i }, random);
+    if (!trackObjectCheck.Check(raw)) {
+      throw new Error(`generated track ${i} is not a TrackObject: ${[...trackObjectCheck.Errors(raw)].map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
+    }
+    const json = JSON.stringify(raw);
+    jsonBytes += Buffer.byteLength(json);
+    smallest = Math.min(smallest, json.length);
+    largest = Math.max(largest, json.length);
+    insertTrack.run(id, name, artist, album, duration, `https://open.spotify.com/track/${id}`, json);
   }
 })();
 
@@ -80,4 +82,5 @@ db.transaction(() => {
   }
 })();
 db.close();
-console.log(JSON.stringify({ file: out, tracks: trackCount, snapshots: written }));
+const rawJsonBytes = { average: Math.round(jsonBytes / Math.max(trackCount, 1)), smallest, largest };
+console.log(JSON.stringify({ file: out, tracks: trackCount, snapshots: written, rawJsonBytes }));

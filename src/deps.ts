@@ -98,7 +98,7 @@ export const MAX_IN_PROCESS_WAIT_SECONDS = 30;
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
-  const database = overrides.database ?? (await openDatabase(config.database, logger));
+  const database = overrides.database ?? (await openDatabase(config.database, logger, { startFromImage: true }));
   const tokenCipher = createTokenCipher(config.sessionSecret);
 
   let fake: FakeSpotify | undefined;

@@ -6,6 +6,7 @@ import { copyInBatches, copyStatement, postgresBulkSession, type WithBulkSession
 import { ConnectionBreaker, createPostgresPool, guardedPool } from './postgres-pool.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { PgliteWorkerDialect, type PgliteOptions } from './pglite-dialect.js';
+import { seedFromImage } from './pglite-image.js';
 import type { DB } from './schema.js';
 import { TYPE_PARSERS } from './type-parsers.js';
 
@@ -33,8 +34,15 @@ export interface EmbeddedDatabase extends Database {
   dump(): Promise<Uint8Array>;
 }
 
-export async function openDatabase(config: DatabaseConfig, logger?: DatabaseLogger): Promise<Database> {
-  return config.kind === 'postgres' ? openPostgres(config, logger) : openEmbedded({ dataDir: config.dataDir });
+export interface OpenOptions {
+  /** Embedded, fresh folder: start from the migrated image if one fits (see pglite-image.ts). */
+  startFromImage?: boolean;
+}
+
+export async function openDatabase(config: DatabaseConfig, logger?: DatabaseLogger, options: OpenOptions = {}): Promise<Database> {
+  return config.kind === 'postgres'
+    ? openPostgres(config, logger)
+    : openEmbedded({ dataDir: config.dataDir, startFromImage: options.startFromImage });
 }
 
 function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger?: DatabaseLogger): Database {
@@ -67,14 +75,29 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, log
   };
 }
 
+export interface EmbeddedOptions extends PgliteOptions {
+  /**
+   * A folder with no cluster yet starts as a copy of the migrated image (true: the one
+   * `npm install` built; tests name their own image folder and migrations), instead of a new
+   * cluster. The caller still runs the migrator, which applies only migrations newer than the image.
+   */
+  startFromImage?: boolean | { imageDir: string; migrationsDir?: string };
+}
+
 /** The embedded PGlite; a folder is locked to this process (see data-dir-lock.ts), memory:// is not. */
-export async function openEmbedded(options: PgliteOptions): Promise<EmbeddedDatabase> {
+export async function openEmbedded({ startFromImage, ...options }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const memory = options.dataDir.startsWith('memory://');
   const folder = memory ? options.dataDir : resolve(options.dataDir);
   const lock: DataDirLock | undefined = memory ? undefined : acquireDataDirLock(folder);
-  const dialect = new PgliteWorkerDialect({ ...options, dataDir: memory ? folder : `${folder}/pgdata` });
+  const pgdata = memory ? folder : `${folder}/pgdata`;
+  const dialect = new PgliteWorkerDialect({ ...options, dataDir: pgdata });
   const db = new Kysely<DB>({ dialect });
   try {
+    // Under the lock, so two starts never copy into one folder.
+    if (startFromImage && !memory && !options.loadDataDir) {
+      const where: { imageDir?: string; migrationsDir?: string } = typeof startFromImage === 'object' ? startFromImage : {};
+      seedFromImage(pgdata, where.imageDir, where.migrationsDir);
+    }
     await sql`select 1`.execute(db); // starts the worker now, so a broken data folder fails here
   } catch (error) {
     lock?.release();

@@ -85,7 +85,7 @@ export class PgliteWorkerDriver implements Driver {
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #nextId = 1;
   readonly #lock = new SingleConnectionLock();
-  readonly #connection = new PgliteWorkerConnection((op, payload) => this.#call(op, payload));
+  readonly #connection = new PgliteWorkerConnection((op, payload, transfer) => this.#call(op, payload, transfer));
 
   constructor(options: PgliteOptions) {
     this.#options = options;
@@ -183,12 +183,12 @@ export class PgliteWorkerDriver implements Driver {
     await worker.terminate();
   }
 
-  #call(op: string, payload: Record<string, unknown>): Promise<unknown> {
+  #call(op: string, payload: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker!.postMessage({ id, op, ...payload });
+      this.#worker!.postMessage({ id, op, ...payload }, transfer);
     });
   }
 
@@ -199,10 +199,12 @@ export class PgliteWorkerDriver implements Driver {
   }
 }
 
-class PgliteWorkerConnection implements DatabaseConnection {
-  readonly #call: (op: string, payload: Record<string, unknown>) => Promise<unknown>;
+type WorkerCall = (op: string, payload: Record<string, unknown>, transfer?: ArrayBuffer[]) => Promise<unknown>;
 
-  constructor(call: (op: string, payload: Record<string, unknown>) => Promise<unknown>) {
+class PgliteWorkerConnection implements DatabaseConnection {
+  readonly #call: WorkerCall;
+
+  constructor(call: WorkerCall) {
     this.#call = call;
   }
 
@@ -222,7 +224,10 @@ class PgliteWorkerConnection implements DatabaseConnection {
 
   /** Bulk load: `sql` is a `COPY table (cols) FROM '/dev/blob' ...` statement, `data` its input. */
   async copyFrom(sql: string, data: Uint8Array): Promise<number> {
-    const result = (await this.#call('copyFrom', { sql, blob: data })) as WorkerResult;
+    // Moved to the worker rather than copied, when `data` owns its whole buffer (not a slice of
+    // Node's shared Buffer pool); the caller must not touch it afterwards.
+    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+    const result = (await this.#call('copyFrom', { sql, blob: data }, owned ? [data.buffer as ArrayBuffer] : [])) as WorkerResult;
     return result.affectedRows;
   }
 }

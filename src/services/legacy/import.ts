@@ -146,7 +146,9 @@ async function runImport(
   // Index rebuilds: 64 MB (PostgreSQL's default) measured fastest for 2 million rows. With 512 MB
   // the sort stays in memory and runs 25% slower (it misses the CPU caches); with 32 MB it spills
   // too much. Pinned, so a server tuned for other work does not slow the import down.
-  await sql`set maintenance_work_mem = '64MB'`.execute(db);
+  // Embedded, the sort memory is PGlite's WebAssembly memory, which never shrinks: 16 MB took
+  // ~50 MB off the import's peak at no measurable cost in time (its spill files are ordinary files).
+  await sql.raw(`set maintenance_work_mem = '${session.kind === 'embedded' ? '16MB' : '64MB'}'`).execute(db);
   if (!(await tryLockImportOwner(db, owner))) {
     throw new ConflictError(`another import for ${owner} is running; wait for it to finish`);
   }

@@ -8,6 +8,12 @@ import type { LegacySource } from './source.js';
 
 /** Rows per COPY chunk (and per progress tick). */
 const IMPORT_CHUNK_ROWS = 5000;
+/**
+ * A chunk's text goes out in pieces of about this size: 5,000 tracks with real-sized raw_json
+ * are ~10 MB of text, and one such string (plus its Buffer copy) per COPY write held tens of MB.
+ * Pieces change nothing else: checkpoints and progress still come once per full chunk.
+ */
+const COPY_PIECE_CHARS = 1 << 20;
 
 export interface StageProgress {
   phase: 'tracks' | 'snapshots' | 'finishing';
@@ -72,6 +78,10 @@ export async function* copyTextOf(
       yield full;
       context.progress(phase);
       context.checkpoint(`${phase}-chunk-${chunks.done}`);
+    } else if (chunks.size >= COPY_PIECE_CHARS) {
+      // Rejects first, as before every yield: the rejects file stays in source order.
+      await writeRejects();
+      yield chunks.piece();
     }
   }
   await writeRejects();
@@ -98,6 +108,18 @@ class CopyChunker {
     this.#rows = 0;
     this.#done++;
     return full;
+  }
+
+  /** Characters of COPY text held for the current chunk. */
+  get size(): number {
+    return this.#text.length;
+  }
+
+  /** Hands out the text held so far; the chunk's row count goes on (it still ends at the same row). */
+  piece(): string {
+    const piece = this.#text;
+    this.#text = '';
+    return piece;
   }
 
   /** How many full chunks were handed out. */

@@ -63,17 +63,19 @@ export async function stageTracks(session: BulkSession, context: StageContext, c
   const trackLine = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
     const [rowid, ...values] = row;
     const result = convertTrack(values);
-    const originals = Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
+    // Only a reported row needs its original values (most rows are fine: no object per row).
+    const originals = () => Object.fromEntries(TRACK_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
     if (!result.ok) {
       trackRejected[result.problem.reason] = (trackRejected[result.problem.reason] ?? 0) + 1;
       if (typeof values[0] === 'string' && values[0] !== '' && !values[0].includes('\u0000')) rejectedIds.push(values[0]);
-      reject({ table: 'tracks', key: { track_id: originals.track_id }, ...result.problem, action: 'rejected', values: originals });
+      const original = originals();
+      reject({ table: 'tracks', key: { track_id: original.track_id }, ...result.problem, action: 'rejected', values: original });
       return undefined;
     }
     if (result.rawJsonProblem) {
       const p = result.rawJsonProblem;
       rawJsonNull[p.reason] = (rawJsonNull[p.reason] ?? 0) + 1;
-      reject({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals });
+      reject({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals() });
     }
     const t = result.track;
     stagedIds?.add(t.track_id);
