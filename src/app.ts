@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
@@ -8,7 +10,10 @@ import { AppError } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
+import { aboutRoutes } from './routes/about.js';
+import { recordRoutes } from './routes/contracts.js';
 import { homeRoutes } from './routes/home.js';
+import { settingsRoutes } from './routes/settings.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureIfArchiveEmpty } from './services/capture-runs.js';
@@ -17,6 +22,8 @@ import { wantsJson } from './routes/respond.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+/** htmx is served from its npm package (pinned in package-lock), not copied into public/. */
+const HTMX_DIR = dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 
 /** Builds the Fastify app from its dependencies; does not listen (tests use inject()). */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -26,7 +33,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     trustProxy: deps.config.isProduction,
   });
 
+  // First, so every route registered below is recorded with its schema (route contracts test).
+  recordRoutes(app);
+
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
+  await app.register(fastifyStatic, { root: HTMX_DIR, prefix: '/static/vendor/htmx/', decorateReply: false, allowedPath: (path) => path === '/htmx.min.js' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ cache: deps.config.isProduction }) },
     root: VIEWS_DIR,
@@ -47,7 +58,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));
+  await app.register(settingsRoutes(deps));
   await app.register(settingsImportRoutes(deps));
+  await app.register(aboutRoutes(deps));
   return app;
 }
 

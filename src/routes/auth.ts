@@ -5,6 +5,8 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { completeLogin } from '../services/login.js';
 import { LOGIN_SCOPES } from '../spotify/client.js';
+import { contract, CsrfOnlyForm, NotJson } from './contracts.js';
+import { takeReturnPath } from './plugins/session.js';
 
 /** A login must come back from Spotify within this time. */
 const LOGIN_TTL_MS = 15 * 60 * 1000;
@@ -42,7 +44,9 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
   };
 
   return async (app) => {
-    app.get('/login', async (request, reply) => {
+    app.get('/login', { schema: contract({ json: NotJson }) }, async (request, reply) => {
+      // Already logged in: nothing to do here.
+      if (request.currentUser) return reply.redirect('/');
       const verifier = generateRandomCodeVerifier();
       const state = generateRandomState();
       request.session.set('login', { state, verifier, startedAt: deps.clock.now().getTime() });
@@ -55,7 +59,7 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
       return reply.redirect(url);
     });
 
-    app.get<{ Querystring: Static<typeof CallbackQuery> }>('/callback', { schema: { querystring: CallbackQuery } }, async (request, reply) => {
+    app.get<{ Querystring: Static<typeof CallbackQuery> }>('/callback', { schema: contract({ querystring: CallbackQuery, json: NotJson }) }, async (request, reply) => {
       const pending = request.session.get('login');
       // One use only: a replayed callback finds no pending login.
       request.session.set('login', undefined);
@@ -87,14 +91,16 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
           { db: deps.database.db, client: deps.spotify.client, cipher: deps.tokenCipher, clock: deps.clock },
           { code, codeVerifier: pending.verifier, redirectUri: deps.spotify.redirectUri },
         );
-        // A fresh session on login: nothing from before (a planted cookie) carries over.
+        // A fresh session on login: nothing from before (a planted cookie) carries over, except
+        // the page the visitor first asked for (validated again when it is used).
+        const returnTo = takeReturnPath(request);
         request.session.regenerate();
         request.session.set('userId', user.id);
         request.log.info({ userId: user.id }, 'user logged in');
         if (options.afterLogin) {
           await options.afterLogin(user.id).catch((error: unknown) => request.log.error({ err: error, userId: user.id }, 'after-login step failed'));
         }
-        return reply.redirect('/');
+        return reply.redirect(returnTo);
       } catch (failure) {
         if (!(failure instanceof AppError) || failure.status >= 500 && !failure.code.startsWith('spotify_')) throw failure;
         request.log.warn({ err: failure }, 'login failed');
@@ -103,7 +109,7 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
       }
     });
 
-    app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+    app.post('/logout', { schema: contract({ body: CsrfOnlyForm, json: NotJson }), preHandler: app.csrfProtection }, async (request, reply) => {
       request.session.delete();
       return reply.redirect('/', 303);
     });
