@@ -102,12 +102,12 @@ export function barChartSvg(spec: BarChartSpec): string {
   const categoryAxis = {
     type: 'category',
     data: horizontal ? [...spec.categories].reverse() : [...spec.categories],
-    axisLabel: { color: TEXT, width: horizontal ? 140 : undefined, overflow: 'truncate', hideOverlap: !horizontal },
+    axisLabel: { color: TEXT, width: horizontal ? 100 : undefined, overflow: 'truncate', hideOverlap: !horizontal },
     axisLine: { lineStyle: { color: GRID } },
   };
   const values = valueAxis(spec.valueName, true);
   return render(spec, {
-    grid: { left: horizontal ? 160 : 56, right: 32, top: spec.series.length > 1 ? 40 : 16, bottom: 48 },
+    grid: { left: horizontal ? 120 : 56, right: 32, top: spec.series.length > 1 ? 40 : 16, bottom: 48 },
     legend: legendFor(spec.series),
     xAxis: horizontal ? { ...values, nameLocation: 'middle', nameGap: 30 } : categoryAxis,
     yAxis: horizontal ? categoryAxis : values,
@@ -140,15 +140,32 @@ function colourOf(series: ChartSeries): string {
   return series.range ? RANGE_COLOURS[series.range] : (series.colour ?? NEUTRAL_COLOUR);
 }
 
+/** A phone-sized drawing: same chart, drawn for a narrow screen so its labels stay legible. */
+const NARROW = { width: 360, height: 260 };
+
+/**
+ * Two drawings of the chart, one for wide screens and one for phones; app.css shows the one that
+ * fits (`.chart-wide` / `.chart-narrow`), the other is display:none and out of the accessibility tree.
+ */
 function render(spec: ChartSize & { label: string }, option: Record<string, unknown>): string {
-  const width = spec.width ?? 720;
-  const height = spec.height ?? 300;
+  const wide = draw(spec.label, spec.width ?? 720, spec.height ?? 300, option, 'chart-wide');
+  const narrow = draw(spec.label, NARROW.width, NARROW.height, narrowed(option), 'chart-narrow');
+  return wide + narrow;
+}
+
+/** Tighter margins and fewer axis labels for the phone drawing. */
+function narrowed(option: Record<string, unknown>): Record<string, unknown> {
+  const grid = option.grid as Record<string, number>;
+  return { ...option, grid: { ...grid, left: Math.min(grid.left ?? 56, 110), right: 12 }, textStyle: { color: TEXT, fontSize: 11 } };
+}
+
+function draw(label: string, width: number, height: number, option: Record<string, unknown>, className: string): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, backgroundColor: 'transparent', textStyle: { color: TEXT, fontFamily: 'system-ui, sans-serif' }, ...option });
     const svg = chart.renderToSVGString();
     // Label the drawing for assistive technology; the <details> table below carries the data.
-    return svg.replace('<svg ', `<svg role="img" aria-label="${escapeAttribute(spec.label)}" `);
+    return svg.replace('<svg ', `<svg class="${className}" role="img" aria-label="${escapeAttribute(label)}" `);
   } finally {
     chart.dispose();
   }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Deps } from '../deps.js';
-import { lineChartSvg } from '../lib/charts.js';
+import { barChartSvg, lineChartSvg } from '../lib/charts.js';
 import { formatDay, formatInstant, formatMonth, relativeTime } from '../lib/display-dates.js';
 import {
   findMostConsistentArtist,
@@ -109,17 +109,7 @@ async function renderHome(deps: Deps, request: FastifyRequest, reply: FastifyRep
   // The first snapshot makes every track "new"; the chart starts after it so the everyday
   // discoveries stay readable, and the sentence and the table say what the first one held.
   const [first, ...rest] = discoveries;
-  const discoveryChart =
-    rest.length > 0
-      ? lineChartSvg({
-          label: 'Tracks first seen in your 4-week top 50, per snapshot date',
-          categories: rest.map((p) => formatDay(p.date)),
-          series: [{ name: 'First seen', values: rest.map((p) => p.firstSeen), range: 'short_term' }],
-          yName: 'tracks first seen',
-          area: true,
-          integers: true,
-        })
-      : null;
+  const discoveryChart = rest.length > 0 ? discoveryChartSvg(rest) : null;
   const discoveredAfterFirst = rest.reduce((sum, p) => sum + p.firstSeen, 0);
   return respond(
     request,
@@ -147,4 +137,29 @@ async function renderHome(deps: Deps, request: FastifyRequest, reply: FastifyRep
     },
     json,
   );
+}
+
+/** Daily snapshots make a per-date line unreadable (mostly 0, 1 or 2): beyond two months of dates, the chart shows monthly totals. */
+const DAILY_POINTS_MAX = 60;
+
+function discoveryChartSvg(points: ReadonlyArray<{ date: string; firstSeen: number }>): string {
+  if (points.length <= DAILY_POINTS_MAX) {
+    return lineChartSvg({
+      label: 'Tracks first seen in your 4-week top 50, per snapshot date',
+      categories: points.map((p) => formatDay(p.date)),
+      series: [{ name: 'First seen', values: points.map((p) => p.firstSeen), range: 'short_term' }],
+      yName: 'tracks first seen',
+      area: true,
+      integers: true,
+    });
+  }
+  const months = new Map<string, number>();
+  for (const p of points) months.set(p.date.slice(0, 7), (months.get(p.date.slice(0, 7)) ?? 0) + p.firstSeen);
+  return barChartSvg({
+    label: 'Tracks first seen in your 4-week top 50, per month',
+    categories: [...months.keys()].map((m) => formatMonth(`${m}-01`)),
+    series: [{ name: 'First seen', values: [...months.values()], range: 'short_term' }],
+    valueName: 'tracks first seen per month',
+    horizontal: false,
+  });
 }

@@ -60,7 +60,8 @@ describeEachEngine('pages: landing, home, snapshots, settings', ({ database }) =
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('<h1>Your Spotify top tracks, kept for years</h1>');
       expect(page.body).toContain('<a class="button login" href="/login">Log in with Spotify</a>');
-      expect(page.body).toMatch(/<svg role="img" aria-label="Sample: new tracks[^"]*"/);
+      expect(page.body).toMatch(/<svg class="chart-wide" role="img" aria-label="Sample: new tracks[^"]*"/);
+      expect(page.body).toMatch(/<svg class="chart-narrow" role="img" aria-label="Sample: new tracks[^"]*"/);
       expect(page.body).toContain('<tr><td>May</td><td class="num">17</td></tr>');
       expect(page.body).not.toContain('class="main-nav"');
       const json = await visit(app, { cookie: '' }, '/', true);
@@ -135,7 +136,7 @@ describeEachEngine('pages: landing, home, snapshots, settings', ({ database }) =
       expect(text).toContain('<p class="figure figure-text">31 Jul 2026</p> <p>Next one scheduled 2 Aug 2026, 04:00 UTC (in 18 hours).</p>');
       expect(text).toContain('<span class="figure">3</span> tracks entered your 4-week top 50 for the first time after your first snapshot (1 Jul 2026, which started the archive with 4).');
       expect(text).toContain('<tr><td><time datetime="2026-07-15">15 Jul 2026</time></td><td class="num">1</td></tr>');
-      expect(text).toMatch(/<svg role="img" aria-label="Tracks first seen in your 4-week top 50, per snapshot date"/);
+      expect(text).toMatch(/<svg class="chart-wide" role="img" aria-label="Tracks first seen in your 4-week top 50, per snapshot date"/);
       for (const href of ['/search', '/history', '/analytics', '/snapshot']) expect(text).toContain(`class="card-link" href="${href}"`);
       expect(text).toContain('<a href="/" aria-current="page">Home</a>');
       expect(text).toContain('<span class="user-name">Ana Pages</span>');
