@@ -9,7 +9,6 @@ import type { Deps } from '../deps.js';
 import { formatDay } from '../lib/display-dates.js';
 import { ValidationError } from '../lib/errors.js';
 import { getArchiveOverview } from '../repositories/home-stats.js';
-import { countArchive } from '../repositories/snapshots.js';
 import { deleteSpotifyTokens, findSpotifyTokens } from '../repositories/spotify-tokens.js';
 import { deleteUserAndData, listImportRuns } from '../repositories/user-data.js';
 import { exportLegacyFile } from '../services/legacy/export.js';
@@ -118,9 +117,8 @@ export function settingsRoutes(deps: Deps): FastifyPluginAsync {
 
   async function renderSettings(request: FastifyRequest, reply: FastifyReply, deleteError: string | undefined) {
     const user = request.currentUser!;
-    const [overview, archive, tokens, imports] = await Promise.all([
+    const [overview, tokens, imports] = await Promise.all([
       getArchiveOverview(db, user.id),
-      countArchive(db, user.id),
       findSpotifyTokens(db, user.id),
       listImportRuns(db, user.id),
     ]);
@@ -129,7 +127,7 @@ export function settingsRoutes(deps: Deps): FastifyPluginAsync {
       counts: {
         tracks: overview.tracks,
         snapshots: overview.snapshots,
-        snapshotRows: archive.snapshotRows,
+        snapshotRows: overview.rows,
         dates: overview.dates,
         firstSnapshot: overview.first,
         lastSnapshot: overview.latest,
