@@ -163,12 +163,31 @@ function draw(label: string, width: number, height: number, option: Record<strin
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, backgroundColor: 'transparent', textStyle: { color: TEXT, fontFamily: 'system-ui, sans-serif' }, ...option });
-    const svg = chart.renderToSVGString();
+    const svg = withoutInlineStyles(chart.renderToSVGString());
     // Label the drawing for assistive technology; the <details> table below carries the data.
     return svg.replace('<svg ', `<svg class="${className}" role="img" aria-label="${escapeAttribute(label)}" `);
   } finally {
     chart.dispose();
   }
+}
+
+/** SVG presentation attributes that ECharts writes as inline CSS on text. */
+const PRESENTATION = new Set(['font-size', 'font-family', 'font-weight', 'font-style', 'fill', 'opacity']);
+
+/**
+ * The page's Content-Security-Policy allows no inline styles, so the SVG carries none: ECharts'
+ * `style="font-size:..."` on text become the equivalent presentation attributes, and its
+ * `<style>` block (hover effects for an interactive chart; a static drawing has none) goes.
+ */
+function withoutInlineStyles(svg: string): string {
+  return svg.replace(/<style\b[\s\S]*?<\/style>/g, '').replace(/ style="([^"]*)"/g, (_, css: string) =>
+    css
+      .split(';')
+      .map((declaration) => declaration.split(':').map((part) => part.trim()))
+      .filter(([name, value]) => name && value && PRESENTATION.has(name))
+      .map(([name, value]) => ` ${name}="${value}"`)
+      .join(''),
+  );
 }
 
 function escapeAttribute(text: string): string {

@@ -29,6 +29,7 @@ const NAV = [
   { href: '/snapshot', name: 'snapshot', label: 'Snapshots' },
   { href: '/settings', name: 'settings', label: 'Settings' },
 ];
+const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'";
 const VIEWPORTS = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
@@ -51,8 +52,16 @@ describe.skipIf(!hasChromium)('every page in Chromium (demo mode)', () => {
     await server?.close();
   }, 60_000);
 
-  /** A page that records every console error and every failed or 4xx/5xx request. */
+  /**
+   * A page that records every console error and every failed or 4xx/5xx request. Every answer
+   * gets a strict Content-Security-Policy (no inline script or style), so anything inline shows
+   * up as a console error here before the app's own CSP header does.
+   */
   async function watchedPage(context: BrowserContext) {
+    await context.route('**/*', async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': STRICT_CSP } });
+    });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
@@ -88,7 +97,8 @@ describe.skipIf(!hasChromium)('every page in Chromium (demo mode)', () => {
   it('the landing page for visitors, then the demo login, then every nav page without a console error or a failed request', async () => {
     const context = await browser.newContext({ viewport: VIEWPORTS[0] });
     const { page, problems } = await watchedPage(context);
-    await page.goto(server.url);
+    const landing = await page.goto(server.url);
+    expect(landing!.headers()['content-security-policy']).toBe(STRICT_CSP);
     expect(await page.locator('h1').textContent()).toBe('Your Spotify top tracks, kept for years');
     expect(await page.locator('.hero .chart-svg svg.chart-wide').count()).toBe(1);
     await shoot(page, 'landing');
@@ -116,6 +126,12 @@ describe.skipIf(!hasChromium)('every page in Chromium (demo mode)', () => {
       expect([nav.href, problems]).toEqual([nav.href, []]);
       expect(await page.locator(`.main-nav a[aria-current="page"]`).textContent()).toBe(nav.label);
       await shoot(page, nav.name);
+    }
+    for (const [url, name] of [['/settings/import', 'settings-import'], ['/about/demo', 'about-demo']] as const) {
+      problems.length = 0;
+      expect([url, (await page.goto(`${server.url}${url}`))!.status()]).toEqual([url, 200]);
+      expect([url, problems]).toEqual([url, []]);
+      await shoot(page, name);
     }
     if (missing.length) console.warn(`[e2e] not registered yet (404 accepted): ${missing.join(', ')}`);
 

@@ -140,6 +140,11 @@ describeEachEngine('pages: landing, home, snapshots, settings', ({ database }) =
       for (const href of ['/search', '/history', '/analytics', '/snapshot']) expect(text).toContain(`class="card-link" href="${href}"`);
       expect(text).toContain('<a href="/" aria-current="page">Home</a>');
       expect(text).toContain('<span class="user-name">Ana Pages</span>');
+      // Ready for a strict Content-Security-Policy: no inline style or script, no on* handler.
+      for (const url of ['/', '/snapshot', '/settings']) {
+        const body = (await visit(app, ana, url)).body;
+        expect([url, body.match(/ style="|<style|<script(?![^>]*\bsrc=)|\son[a-z]+="/g)]).toEqual([url, null]);
+      }
     });
 
     it('Snapshots: where the history came from, then "Take a snapshot now" redirects with a message and a reload does not capture again', async () => {
