@@ -3,11 +3,14 @@
 // Reports p50 / p95 / max per page, HTML and JSON. A figure for the docs, not a test.
 //
 // Run: npx tsx bench/pages.ts [--requests 200] [--concurrency 4]
+//      BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/pages.ts
+// (with BENCH_DATABASE_URL a scratch database webapp_bench_pages is created there and dropped afterwards).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/main.js';
 
@@ -18,7 +21,12 @@ const PAGES = ['/', '/snapshot', '/settings', '/analytics', '/dashboard', '/hist
 
 const folder = await mkdtemp(join(tmpdir(), 'mtm-bench-pages-'));
 const port = await freePort();
-const config = loadConfig({ NODE_ENV: 'production', DEMO_MODE: 'true', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123', APP_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(folder, 'data') });
+const adminUrl = process.env.BENCH_DATABASE_URL;
+const SCRATCH = 'webapp_bench_pages';
+if (adminUrl) await admin(`drop database if exists ${SCRATCH}`).then(() => admin(`create database ${SCRATCH}`));
+const databaseEnv = adminUrl ? { DATABASE_URL: Object.assign(new URL(adminUrl), { pathname: `/${SCRATCH}` }).toString() } : {};
+const config = loadConfig({
+  ...databaseEnv, NODE_ENV: 'production', DEMO_MODE: 'true', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123', APP_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(folder, 'data') });
 const server = await startServer(config, { handleSignals: false });
 try {
   const seeding = Date.now();
@@ -44,6 +52,17 @@ try {
 } finally {
   await server.stop();
   await rm(folder, { recursive: true, force: true });
+  if (adminUrl) await admin(`drop database if exists ${SCRATCH}`);
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 async function measure(url: string, headers: Record<string, string>): Promise<number[]> {
