@@ -270,6 +270,13 @@ describeEachEngine('pages: landing, home, snapshots, settings', ({ database }) =
         const refused = await app.inject({ method: 'POST', url, headers: { cookie: ana.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'confirm=delete+my+data' });
         expect([url, refused.statusCode]).toEqual([url, 403]);
       }
+      // "Take a snapshot now" with a body of the wrong shape: a 400, and Spotify is not even asked.
+      fake.clearRequests();
+      for (const payload of ['[1, 2]', '{"_csrf": {"x": 1}}', '"text"']) {
+        const wrong = await app.inject({ method: 'POST', url: '/snapshot', headers: { cookie: ana.cookie, accept: 'application/json', 'content-type': 'application/json', 'x-csrf-token': token }, payload });
+        expect([payload, wrong.statusCode, wrong.json().error.code]).toEqual([payload, 400, 'FST_ERR_VALIDATION']);
+      }
+      expect(fake.requests).toEqual([]);
       expect((await visit(app, ana, '/settings', true)).json()).toEqual(before);
       expect(await findSpotifyTokens(database().db, user.id)).toBeDefined();
     });
