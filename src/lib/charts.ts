@@ -148,6 +148,25 @@ const NARROW = { width: 360, height: 260 };
  * fits (`.chart-wide` / `.chart-narrow`), the other is display:none and out of the accessibility tree.
  */
 function render(spec: ChartSize & { label: string }, option: Record<string, unknown>): string {
+  // The same figures draw the same chart: pages re-rendered between two snapshots reuse it.
+  const key = JSON.stringify([spec.label, spec.width, spec.height, option]);
+  const cached = drawn.get(key);
+  if (cached !== undefined) {
+    drawn.delete(key);
+    drawn.set(key, cached); // most recently used last
+    return cached;
+  }
+  const svg = drawPair(spec, option);
+  drawn.set(key, svg);
+  if (drawn.size > DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
+  return svg;
+}
+
+/** Recently drawn charts (a few hundred kB at most), least recently used evicted first. */
+const DRAWN_MAX = 200;
+const drawn = new Map<string, string>();
+
+function drawPair(spec: ChartSize & { label: string }, option: Record<string, unknown>): string {
   const wide = draw(spec.label, spec.width ?? 720, spec.height ?? 300, option, 'chart-wide');
   const narrow = draw(spec.label, NARROW.width, NARROW.height, narrowed(option), 'chart-narrow');
   return wide + narrow;
