@@ -103,7 +103,13 @@ async function renderHome(deps: Deps, request: FastifyRequest, reply: FastifyRep
     discoveries,
   };
   if (overview.dates === 0) {
-    return respond(request, reply, 'home.eta', { title: 'Home · Music Time Machine', navPath: '/', empty: true, home: json }, json);
+    // The failed state: the first capture (at login, or the button) did not work; say why.
+    const problem = status?.last_error_at
+      ? status.last_error_code === 'internal_error'
+        ? 'something went wrong on our side; it has been logged.'
+        : status.last_error
+      : null;
+    return respond(request, reply, 'home.eta', { title: 'Home · Music Time Machine', navPath: '/', empty: true, home: json, problem }, json);
   }
 
   // The first snapshot makes every track "new"; the chart starts after it so the everyday

@@ -194,6 +194,7 @@ describe.skipIf(!hasChromium)('every page in Chromium (demo mode)', () => {
     try {
       await logIn(page, 'Sam Okafor');
       expect(await page.locator('.empty-state h2').textContent()).toBe('Your archive is empty');
+      expect(await page.locator('p.warning').textContent()).toContain('Your first snapshot could not be taken: Spotify is not answering');
       await shoot(page, 'home-empty');
       for (const url of ['/snapshot', '/settings']) {
         await page.goto(`${server.url}${url}`);
