@@ -5,18 +5,20 @@ import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { asDatabaseUnavailable } from './db/connection-errors.js';
 import type { Deps } from './deps.js';
-import { AppError } from './lib/errors.js';
+import { AppError, errorMessage } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { aboutRoutes } from './routes/about.js';
 import { recordRoutes } from './routes/contracts.js';
 import { homeRoutes } from './routes/home.js';
+import { playlistRoutes } from './routes/playlists.js';
 import { settingsRoutes } from './routes/settings.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
-import { captureIfArchiveEmpty } from './services/capture-runs.js';
+import { captureAfterLogin } from './services/capture-runs.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 import { wantsJson } from './routes/respond.js';
 
@@ -54,29 +56,40 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   // The first login captures at once so the pages are never empty (a failure is recorded in the
   // capture status and retried by the schedule; it does not fail the login).
-  await app.register(authRoutes(deps, { afterLogin: async (userId) => void (await captureIfArchiveEmpty(deps.capture, userId)) }));
+  await app.register(authRoutes(deps, { afterLogin: async (userId) => void (await captureAfterLogin(deps.capture, userId)) }));
   await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));
   await app.register(settingsRoutes(deps));
   await app.register(settingsImportRoutes(deps));
+  await app.register(playlistRoutes(deps));
   await app.register(aboutRoutes(deps));
   return app;
 }
 
 /**
  * The one place errors become responses. Our AppErrors and Fastify's own 4xx (bad JSON, schema
- * validation) show their message; anything else is a 500 whose details stay in the log.
+ * validation) show their message; anything else is a 500 whose details stay in the log. A lost
+ * or refused database connection, wherever it surfaced (a page's query, the session lookup), is
+ * a 503 "database unavailable" with Retry-After (see db/connection-errors.ts).
  */
-function renderError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+function renderError(raw: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+  const outage = asDatabaseUnavailable(raw);
+  const error = outage ?? raw;
   const status = errorStatus(error);
   const code = error instanceof AppError ? error.code : status >= 500 ? 'internal_error' : (error.code ?? 'bad_request');
-  const message = status >= 500 ? 'Something went wrong on our side. It has been logged; please try again.' : error.message;
-  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  const message = status >= 500 && !outage ? 'Something went wrong on our side. It has been logged; please try again.' : error.message;
+  if (outage) {
+    // Expected while the database is away, and one per request: the reason, without a stack.
+    request.log.warn({ reason: errorMessage(outage.cause ?? raw) }, 'database unavailable');
+    reply.header('retry-after', String(outage.retryAfterSeconds));
+  } else if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  }
 
   reply.code(status);
   if (wantsJson(request)) return reply.send({ error: { code, message } });
-  return reply.view('error.eta', { title: `${status} · Music Time Machine`, heading: headingFor(status), message });
+  return reply.view('error.eta', { title: `${status} · Music Time Machine`, heading: outage ? 'Database unavailable' : headingFor(status), message });
 }
 
 function errorStatus(error: FastifyError | AppError): number {

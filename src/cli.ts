@@ -3,9 +3,11 @@ import { dbCommand } from './cli/db.js';
 import { exportSqliteCommand } from './cli/export-sqlite.js';
 import { fakeSpotifyCommand } from './cli/fake-spotify.js';
 import { importSqliteCommand } from './cli/import-sqlite.js';
+import { preflightCommand } from './cli/preflight.js';
 import { verifyCommand } from './cli/verify.js';
 import { secretCommand } from './cli/secret.js';
 import { serveCommand } from './cli/serve.js';
+import { smokeCommand } from './cli/smoke.js';
 import { snapshotCommand } from './cli/snapshot.js';
 import { UsageError, type CliIo, type Command } from './cli/command.js';
 import { AppError, errorMessage } from './lib/errors.js';
@@ -18,6 +20,8 @@ export const COMMANDS: readonly Command[] = [
   importSqliteCommand,
   verifyCommand,
   exportSqliteCommand,
+  preflightCommand,
+  smokeCommand,
   secretCommand,
   fakeSpotifyCommand,
 ];

@@ -67,27 +67,44 @@ const WELL_KNOWN_SECRETS = new Set([
 ]);
 const MIN_SECRET_BYTES = 32;
 
+/** What commands that only touch the database need (`db`, `import-sqlite`, `verify`, `export-sqlite`, `preflight`). */
+export interface DatabaseOnlyConfig {
+  readonly nodeEnv: Config['nodeEnv'];
+  readonly isProduction: boolean;
+  readonly database: DatabaseConfig;
+}
+
+/**
+ * Only the database settings (and NODE_ENV, which decides whether the embedded database is
+ * allowed). An operator running `mtm db migrate` from a laptop against production needs the
+ * database URL, not the session secret or the Spotify app.
+ */
+export function loadDatabaseConfig(env: Env): DatabaseOnlyConfig {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, message: string) => problems.push({ variable, message });
+  const nodeEnv = readNodeEnv(env, problem);
+  const database = readDatabase(env, nodeEnv === 'production', problem);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ nodeEnv, isProduction: nodeEnv === 'production', database: Object.freeze(database!) });
+}
+
 export function loadConfig(env: Env): Config {
   const problems: ConfigProblem[] = [];
   const problem = (variable: string, message: string) => problems.push({ variable, message });
 
-  const nodeEnvRaw = pick(env, ['NODE_ENV'])?.value ?? 'development';
-  let nodeEnv: Config['nodeEnv'] = 'development';
-  if (nodeEnvRaw === 'development' || nodeEnvRaw === 'production' || nodeEnvRaw === 'test') {
-    nodeEnv = nodeEnvRaw;
-  } else {
-    problem('NODE_ENV', `"${nodeEnvRaw}" is not one of development, production, test.`);
-  }
+  const nodeEnv = readNodeEnv(env, problem);
   const isProduction = nodeEnv === 'production';
 
   const port = readInt(env, 'PORT', 3000, { min: 0, max: 65535 }, problem);
-  const host = pick(env, ['HOST'])?.value ?? (isProduction ? '0.0.0.0' : '127.0.0.1');
+  // Production listens on every IPv6 and IPv4 address (`::` is dual-stack on Linux): Railway's
+  // private network is IPv6 only. main.ts falls back to 0.0.0.0 on a host without IPv6.
+  const host = pick(env, ['HOST'])?.value ?? (isProduction ? '::' : '127.0.0.1');
   const appUrl = readAppUrl(env, port, problem);
   const logLevel = pick(env, ['LOG_LEVEL'])?.value ?? (nodeEnv === 'test' ? 'silent' : 'info');
 
-  const database = readDatabase(env, problem);
+  const database = readDatabase(env, isProduction, problem);
   const sessionSecret = readSessionSecret(env, isProduction, problem);
-  const spotify = readSpotify(env, problem);
+  const spotify = readSpotify(env, pick(env, ['APP_URL']) ? appUrl : undefined, problem);
 
   const demoFlag = pick(env, ['DEMO_MODE'])?.value;
   if (demoFlag !== undefined && !['true', 'false', '1', '0'].includes(demoFlag)) {
@@ -97,7 +114,9 @@ export function loadConfig(env: Env): Config {
   if (spotify && demoRequested) {
     problem('DEMO_MODE', 'demo mode replaces Spotify with an offline fake; unset DEMO_MODE or the SPOTIFY_* variables.');
   }
-  if (!spotify && isProduction && !demoRequested) {
+  // A Spotify variable that is set but wrong is already named above; "missing" would mislead.
+  const spotifyAttempted = pick(env, ['SPOTIFY_CLIENT_ID', 'SPOTIPY_CLIENT_ID', 'SPOTIFY_REDIRECT_URI', 'SPOTIPY_REDIRECT_URI']) !== undefined;
+  if (!spotify && isProduction && !demoRequested && !spotifyAttempted) {
     problem(
       'SPOTIFY_CLIENT_ID',
       'missing in production. Create an app at developer.spotify.com/dashboard and set SPOTIFY_CLIENT_ID, ' +
@@ -134,6 +153,13 @@ export function loadConfig(env: Env): Config {
 }
 
 type Problem = (variable: string, message: string) => void;
+
+function readNodeEnv(env: Env, problem: Problem): Config['nodeEnv'] {
+  const raw = pick(env, ['NODE_ENV'])?.value ?? 'development';
+  if (raw === 'development' || raw === 'production' || raw === 'test') return raw;
+  problem('NODE_ENV', `"${raw}" is not one of development, production, test.`);
+  return 'development';
+}
 
 /** The first of several alias names that is set to a non-empty value. */
 function pick(env: Env, names: readonly string[]): { name: string; value: string } | undefined {
@@ -174,7 +200,7 @@ function readAppUrl(env: Env, port: number, problem: Problem): string {
   }
 }
 
-function readDatabase(env: Env, problem: Problem): DatabaseConfig | undefined {
+function readDatabase(env: Env, isProduction: boolean, problem: Problem): DatabaseConfig | undefined {
   const poolMin = readInt(env, 'DB_POOL_MIN', 2, { min: 0, max: 1000 }, problem);
   const poolMax = readInt(env, 'DB_POOL_MAX', 10, { min: 1, max: 1000 }, problem);
   const statementTimeoutMs = readInt(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, { min: 0, max: 86_400_000 }, problem);
@@ -215,7 +241,30 @@ function readDatabase(env: Env, problem: Problem): DatabaseConfig | undefined {
     };
   }
 
-  return { kind: 'embedded', dataDir: pick(env, ['DATA_DIR'])?.value ?? './data' };
+  const dataDir = pick(env, ['DATA_DIR'])?.value;
+  const embeddedFlag = pick(env, ['EMBEDDED_IN_PRODUCTION'])?.value;
+  if (embeddedFlag !== undefined && embeddedFlag !== 'true' && embeddedFlag !== 'false') {
+    problem('EMBEDDED_IN_PRODUCTION', `"${embeddedFlag}" is not true or false.`);
+  }
+  if (isProduction) {
+    // A mistyped variable reference must not quietly put production data in ./data, which a
+    // PaaS wipes on every deploy (and which a laptop's CLI would fill instead of the server).
+    if (embeddedFlag !== 'true') {
+      problem(
+        'DATABASE_URL',
+        'is not set, and production does not fall back to the embedded database (its files would live on this ' +
+          "machine's disk, which a PaaS wipes on every deploy). Set DATABASE_URL (Railway: ${{Postgres.DATABASE_URL}}) " +
+          "or the tutorial's DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD. To run the embedded database in " +
+          'production on purpose (one process only, on a persistent disk), set EMBEDDED_IN_PRODUCTION=true and DATA_DIR.',
+      );
+      return undefined;
+    }
+    if (!dataDir) {
+      problem('DATA_DIR', 'is required with EMBEDDED_IN_PRODUCTION=true: a folder on a persistent disk (e.g. a mounted volume).');
+      return undefined;
+    }
+  }
+  return { kind: 'embedded', dataDir: dataDir ?? './data' };
 }
 
 function readSessionSecret(env: Env, isProduction: boolean, problem: Problem): string | undefined {
@@ -241,7 +290,8 @@ function readSessionSecret(env: Env, isProduction: boolean, problem: Problem): s
   return found.value;
 }
 
-function readSpotify(env: Env, problem: Problem): SpotifyAppConfig | undefined {
+/** `appUrl` is the explicitly configured APP_URL (undefined when it was left to its default). */
+function readSpotify(env: Env, appUrl: string | undefined, problem: Problem): SpotifyAppConfig | undefined {
   const clientId = pick(env, ['SPOTIFY_CLIENT_ID', 'SPOTIPY_CLIENT_ID']);
   const clientSecret = pick(env, ['SPOTIFY_CLIENT_SECRET', 'SPOTIPY_CLIENT_SECRET']);
   const redirectUri = pick(env, ['SPOTIFY_REDIRECT_URI', 'SPOTIPY_REDIRECT_URI']);
@@ -263,7 +313,7 @@ function readSpotify(env: Env, problem: Problem): SpotifyAppConfig | undefined {
     );
     return undefined;
   }
-  const redirectProblem = checkRedirectUri(redirectUri.value);
+  const redirectProblem = checkRedirectUri(redirectUri.value) ?? checkRedirectTarget(redirectUri.value, appUrl);
   if (redirectProblem) {
     problem(redirectUri.name, redirectProblem);
     return undefined;
@@ -289,6 +339,25 @@ function readBaseUrl(env: Env, name: string, problem: Problem): string | undefin
     problem(name, `"${raw}" is not an http(s) URL. Leave it unset to use Spotify itself.`);
     return undefined;
   }
+}
+
+/**
+ * Spotify sends the browser back to the redirect URI, so it must reach this app's `/callback`
+ * route, on the host users reach the app at (APP_URL, when it is set): a login that starts on
+ * one host and comes back to another loses its session cookie.
+ */
+export function checkRedirectTarget(value: string, appUrl: string | undefined): string | undefined {
+  const url = new URL(value);
+  if (!url.pathname.endsWith('/callback')) {
+    return `"${value}" must end in /callback, the app's login callback route, e.g. ${url.origin}/callback (and register exactly that in your Spotify app).`;
+  }
+  if (appUrl !== undefined) {
+    const app = new URL(appUrl);
+    if (app.host !== url.host) {
+      return `"${value}" is on ${url.host} but APP_URL is on ${app.host}; use ${app.origin}${app.pathname.replace(/\/$/, '')}/callback (and register exactly that in your Spotify app).`;
+    }
+  }
+  return undefined;
 }
 
 /**

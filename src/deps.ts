@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
-import { startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
+import { DEMO_USERS, startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
@@ -85,7 +85,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       // Demo mode: an offline Spotify on a loopback port, in this process.
       fake = overrides.fakeSpotify;
       if (!fake) {
-        fake = await startFakeSpotify({ clock });
+        // The demo's own callback is the registered redirect URI; its listeners are the app's
+        // User Management list (development mode, as a self-hosted Spotify app is).
+        fake = await startFakeSpotify({ clock, redirectUris: [`${config.appUrl}/callback`], allowlist: DEMO_USERS.map((u) => u.id) });
         ownsFake = true;
       }
       clientOptions = {

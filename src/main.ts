@@ -11,6 +11,8 @@ import { AppError, errorMessage } from './lib/errors.js';
 
 /** How long a shutdown may take before in-flight requests are cut off. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** After this, a shutdown that still hangs ends the process (exit 1). */
+const HARD_STOP_MS = SHUTDOWN_GRACE_MS + 5_000;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -24,17 +26,29 @@ export interface RunningServer {
   demoSeeded: Promise<void>;
 }
 
+export interface StartOptions {
+  /** Stop gracefully on SIGTERM/SIGINT (default true; tests that own the process say false). */
+  handleSignals?: boolean;
+  /**
+   * Stop gracefully when the process that started this one goes away. For `npx mtm serve`:
+   * npx relays SIGTERM to the shell it started, which dies without passing it on, and this
+   * server would otherwise keep running as an orphan.
+   */
+  stopWhenOrphaned?: boolean;
+}
+
 /** config -> deps -> migrate -> app -> listen, with graceful shutdown on SIGTERM/SIGINT. */
-export async function startServer(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const deps = await createDeps(config);
   let app: FastifyInstance;
+  let listenHost = config.host;
   try {
     const { applied } = await migrateToLatest(deps.database.db);
     if (applied.length) deps.logger.info({ applied }, 'applied database migrations');
     // Scheduled captures (SNAPSHOT_CRON); stopped by deps.close() in the graceful shutdown.
     await deps.jobs.start();
     app = await buildApp(deps);
-    await app.listen({ host: config.host, port: config.port });
+    listenHost = await listen(app, config, deps);
   } catch (error) {
     await deps.close();
     throw error;
@@ -53,7 +67,9 @@ export async function startServer(config: Config, options: { handleSignals?: boo
       }, SHUTDOWN_GRACE_MS);
       try {
         await demoSeed.stop();
-        await app.close();
+        // Requests and running captures drain side by side (each bounded by SHUTDOWN_GRACE_MS),
+        // then the pool closes under nobody.
+        await Promise.all([app.close(), deps.jobs.stop()]);
         await deps.close();
         deps.logger.info('stopped');
       } finally {
@@ -62,27 +78,61 @@ export async function startServer(config: Config, options: { handleSignals?: boo
       }
     })());
 
+  // The process owner (not tests) stops on a signal, or when its launcher has gone.
+  const shutDown = (details: object, message: string) => {
+    if (stopping) return;
+    deps.logger.info(details, message);
+    // Last resort: a drain that hangs (a stuck query) must not keep a stopping release alive.
+    const hardStop = setTimeout(() => {
+      deps.logger.error(`shutdown did not finish within ${HARD_STOP_MS} ms; exiting`);
+      process.exit(1);
+    }, HARD_STOP_MS);
+    hardStop.unref();
+    void stop();
+  };
+
   if (options.handleSignals ?? true) {
     // `npm start` relays a terminal's signal, so the same SIGTERM/SIGINT can arrive two or three
     // times: only the first starts the shutdown; repeats must not kill the process mid-way.
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      deps.logger.info({ signal }, 'shutting down');
-      void stop().then(() => {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-      });
-    };
+    const onSignal = (signal: NodeJS.Signals) => shutDown({ signal }, 'shutting down');
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    void stopped.then(() => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    });
+  }
+  if (options.stopWhenOrphaned) {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) shutDown({ parent }, 'shutting down: the process that started the server (npm or npx) has gone');
+    }, 250);
+    watch.unref();
+    void stopped.then(() => clearInterval(watch));
   }
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`;
   deps.logger.info({ url, database: deps.database.kind, location: deps.database.location }, 'Music Time Machine is listening');
   if (!config.isProduction && config.logLevel !== 'silent') process.stderr.write(`\nMusic Time Machine is running at ${url}\n\n`);
   return { app, deps, url, stop, stopped, demoSeeded: demoSeed.done };
+}
+
+/**
+ * Listens on HOST:PORT. The production default `::` (every IPv6 and IPv4 address) does not exist
+ * on a host with IPv6 disabled; there the app listens on 0.0.0.0 instead of failing to start.
+ */
+async function listen(app: FastifyInstance, config: Config, deps: Deps): Promise<string> {
+  try {
+    await app.listen({ host: config.host, port: config.port });
+    return config.host;
+  } catch (error) {
+    if (config.host !== '::' || (error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
+    deps.logger.warn('IPv6 is not available on this host; listening on 0.0.0.0 (IPv4) only');
+    await app.listen({ host: '0.0.0.0', port: config.port });
+    return '0.0.0.0';
+  }
 }
 
 /** Demo mode: a year of daily history for the demo listeners, written in the background. */
@@ -117,7 +167,9 @@ export function reportFatal(error: unknown): void {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
-    const server = await startServer(loadConfig(environmentWithFile(process.env)));
+    // Started by npm (`npm start`) or npx: see StartOptions.stopWhenOrphaned.
+    const underNpm = process.env.npm_lifecycle_event !== undefined || process.env.npm_command !== undefined;
+    const server = await startServer(loadConfig(environmentWithFile(process.env)), { stopWhenOrphaned: underNpm });
     process.exitCode = await server.stopped;
   } catch (error) {
     reportFatal(error);

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, loadDatabaseConfig, type Config, type DatabaseOnlyConfig } from '../config.js';
 import { environmentWithFile } from '../lib/env-file.js';
 import { AppError } from '../lib/errors.js';
 
@@ -48,4 +48,13 @@ export function parseCommandArgs<O extends ParseArgsConfig['options']>(argv: str
 export function configFor(env: NodeJS.ProcessEnv, envFile: string | undefined): Config {
   const merged = environmentWithFile(env, envFile ? { path: envFile, required: true } : undefined);
   return loadConfig(merged);
+}
+
+/**
+ * Only the database settings, honouring `--env-file`: for commands that touch nothing but the
+ * database, so they run from a laptop against production without the app's secrets.
+ */
+export function databaseConfigFor(env: NodeJS.ProcessEnv, envFile: string | undefined): DatabaseOnlyConfig {
+  const merged = environmentWithFile(env, envFile ? { path: envFile, required: true } : undefined);
+  return loadDatabaseConfig(merged);
 }

@@ -1,4 +1,4 @@
-import { configFor, parseCommandArgs, UsageError, type Command } from './command.js';
+import { databaseConfigFor, parseCommandArgs, UsageError, type Command } from './command.js';
 
 export const exportSqliteCommand: Command = {
   name: 'export-sqlite',
@@ -15,14 +15,17 @@ export const exportSqliteCommand: Command = {
     const out = positionals[0];
     if (!out) throw new UsageError('say where to write: mtm export-sqlite OUT --owner SPOTIFY_USER_ID');
     if (!values.owner) throw new UsageError('--owner SPOTIFY_USER_ID is required');
-    const config = configFor(io.env, values['env-file']);
+    const config = databaseConfigFor(io.env, values['env-file']);
     // Loaded here, not at start-up: every other `mtm` command starts faster without them.
     const [{ openDatabase }, { exportLegacyFile }] = await Promise.all([import('../db/database.js'), import('../services/legacy/export.js')]);
     const database = await openDatabase(config.database);
     try {
       const report = await exportLegacyFile(database.db, { owner: values.owner, outPath: out, overwrite: values.force });
       if (values.json) io.out(JSON.stringify({ database: database.location, ...report }));
-      else io.out(`wrote ${out}: ${report.tracks} tracks, ${report.snapshots} snapshot rows of ${report.owner}'s archive`);
+      else {
+        io.out(`database: ${database.location}`);
+        io.out(`wrote ${out}: ${report.tracks} tracks, ${report.snapshots} snapshot rows of ${report.owner}'s archive`);
+      }
       return 0;
     } finally {
       await database.close();

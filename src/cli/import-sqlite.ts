@@ -1,5 +1,5 @@
 import type { ImportReport, TableReport } from '../services/legacy/import.js';
-import { configFor, parseCommandArgs, UsageError, type CliIo, type Command } from './command.js';
+import { databaseConfigFor, parseCommandArgs, UsageError, type CliIo, type Command } from './command.js';
 import { formatTable, n, progressBar, seconds } from './progress.js';
 
 /** Test hook: the process SIGKILLs itself at this checkpoint (see services/legacy/import.ts). */
@@ -36,7 +36,7 @@ export const importSqliteCommand: Command = {
     if (!file) throw new UsageError('say which file: mtm import-sqlite FILE --owner SPOTIFY_USER_ID');
     if (!values.owner) throw new UsageError('--owner SPOTIFY_USER_ID is required (the legacy file has no user column)');
     if (values['keep-constraints'] && values['rebuild-indexes']) throw new UsageError('choose one of --keep-constraints and --rebuild-indexes');
-    const config = configFor(io.env, values['env-file']);
+    const config = databaseConfigFor(io.env, values['env-file']);
     const killAt = io.env[KILL_AT_VARIABLE];
     const bar = progressBar(process.stderr, !values.json && process.stderr.isTTY === true);
     // Loaded here, not at start-up: every other `mtm` command starts faster without them.
@@ -64,7 +64,10 @@ export const importSqliteCommand: Command = {
       });
       bar.done();
       if (values.json) io.out(JSON.stringify({ database: database.location, rejectsFile: values.rejects ?? null, ...report }));
-      else printReport(io, report, file, values.rejects);
+      else {
+        io.out(`database: ${database.location}`);
+        printReport(io, report, file, values.rejects);
+      }
       return 0;
     } finally {
       bar.done();

@@ -9,7 +9,9 @@ export const snapshotCommand: Command = {
 
   --user ID   capture this user's top 50 of each time range now (today's snapshot is replaced)
   --all       capture every user with a working Spotify login now (SNAPSHOT_CONCURRENCY at a time)
-  --status    per user: state, last success, last error and when the next capture runs
+  --status    per user, fewest days of Spotify access left first: state, last success, last
+              error, when the next capture runs and until when Spotify accepts the user's
+              access (six months after their last login; they must log in again before it)
 
 Exit status: 0 when every capture succeeded (or there was nothing to capture), 1 otherwise.
 Scheduled captures run inside the app (SNAPSHOT_CRON); this command does not need it running,
@@ -41,16 +43,22 @@ except with the embedded database, which only one process may open at a time.`,
       if (values.status) {
         const report = await captureStatusReport(deps.database.db, { cron: config.snapshotCron, now: deps.clock.now(), spotifyId: values.user });
         if (values.user !== undefined && report.length === 0) throw noSuchUser(values.user);
-        if (values.json) io.out(JSON.stringify({ cron: config.snapshotCron, users: report.map(statusJson) }));
-        else printStatus(io, report, config.snapshotCron);
+        if (values.json) io.out(JSON.stringify({ database: deps.database.location, cron: config.snapshotCron, users: report.map(statusJson) }));
+        else {
+          io.out(`database: ${deps.database.location}`);
+          printStatus(io, report, config.snapshotCron);
+        }
         return 0;
       }
       if (values.user !== undefined) {
         const user = await findUserBySpotifyId(deps.database.db, values.user);
         if (!user) throw noSuchUser(values.user);
         const outcome = await runCapture(deps.capture, user.id, { mode: 'once' });
-        if (values.json) io.out(JSON.stringify({ user: user.spotify_id, ...outcomeJson(outcome) }));
-        else io.out(describe(user.spotify_id, outcome));
+        if (values.json) io.out(JSON.stringify({ database: deps.database.location, user: user.spotify_id, ...outcomeJson(outcome) }));
+        else {
+          io.out(`database: ${deps.database.location}`);
+          io.out(describe(user.spotify_id, outcome));
+        }
         return outcome.kind === 'captured' ? 0 : 1;
       }
       const results = await captureAllNow(deps.capture, { concurrency: config.snapshotConcurrency });
@@ -59,8 +67,9 @@ except with the embedded database, which only one process may open at a time.`,
       );
       const failed = results.filter((r) => r.outcome.kind !== 'captured').length;
       if (values.json) {
-        io.out(JSON.stringify({ users: results.map((r) => ({ user: spotifyIds.get(r.userId), ...outcomeJson(r.outcome) })), failed }));
+        io.out(JSON.stringify({ database: deps.database.location, users: results.map((r) => ({ user: spotifyIds.get(r.userId), ...outcomeJson(r.outcome) })), failed }));
       } else {
+        io.out(`database: ${deps.database.location}`);
         for (const r of results) io.out(describe(spotifyIds.get(r.userId) ?? `#${r.userId}`, r.outcome));
         io.out(`${results.length} user(s): ${results.length - failed} captured, ${failed} failed`);
       }
@@ -80,7 +89,8 @@ function describe(who: string, outcome: CaptureRunOutcome): string {
     case 'captured': {
       const { counts, snapshotDate } = outcome.result;
       if (outcome.result.outcome === 'nothing_to_capture') return `${who}: nothing to capture on ${snapshotDate} (Spotify has no top tracks for this account yet)`;
-      return `${who}: captured ${snapshotDate}: short_term ${counts.short_term}, medium_term ${counts.medium_term}, long_term ${counts.long_term} tracks`;
+      const skipped = outcome.result.skippedLocalFiles ? ` (${outcome.result.skippedLocalFiles} local file(s) skipped: no Spotify id)` : '';
+      return `${who}: captured ${snapshotDate}: short_term ${counts.short_term}, medium_term ${counts.medium_term}, long_term ${counts.long_term} tracks${skipped}`;
     }
     case 'needs_reauth':
       return `${who}: needs to log in again (${outcome.error.message})`;
@@ -91,7 +101,7 @@ function describe(who: string, outcome: CaptureRunOutcome): string {
 
 function outcomeJson(outcome: CaptureRunOutcome) {
   if (outcome.kind === 'captured') {
-    return { outcome: outcome.result.outcome, date: outcome.result.snapshotDate, counts: outcome.result.counts };
+    return { outcome: outcome.result.outcome, date: outcome.result.snapshotDate, counts: outcome.result.counts, skipped_local_files: outcome.result.skippedLocalFiles };
   }
   return { outcome: outcome.kind, error: outcome.error };
 }
@@ -106,6 +116,11 @@ function statusJson(row: CaptureStatusReport) {
     last_error: row.last_error_at && { at: row.last_error_at.toISOString(), code: row.last_error_code, message: row.last_error },
     attempts: row.attempts,
     next_run: row.next_run?.toISOString() ?? null,
+    spotify_access: row.spotify_authorized_at && {
+      authorized_at: row.spotify_authorized_at.toISOString(),
+      deadline: row.access_deadline?.toISOString(),
+      days_left: row.days_left,
+    },
   };
 }
 
@@ -125,5 +140,13 @@ function printStatus(io: CliIo, report: CaptureStatusReport[], cron: string): vo
     io.out(`  last success: ${success}`);
     io.out(`  last error:   ${error}`);
     io.out(`  next run:     ${next}`);
+    io.out(`  access until: ${accessUntil(row)}`);
   }
+}
+
+function accessUntil(row: CaptureStatusReport): string {
+  if (!row.access_deadline || row.days_left === null) return 'unknown (no login recorded since Spotify\'s 6-month limit was tracked)';
+  const date = row.access_deadline.toISOString().slice(0, 10);
+  if (row.days_left < 0) return `${date} (expired: the user must log in again)`;
+  return `${date} (${row.days_left} day${row.days_left === 1 ? '' : 's'} left)`;
 }

@@ -1,4 +1,4 @@
-import { configFor, parseCommandArgs, UsageError, type Command } from './command.js';
+import { databaseConfigFor, parseCommandArgs, UsageError, type Command } from './command.js';
 import { progressBar } from './progress.js';
 
 export const verifyCommand: Command = {
@@ -16,7 +16,7 @@ export const verifyCommand: Command = {
     const file = positionals[0];
     if (!file) throw new UsageError('say which file: mtm verify FILE --owner SPOTIFY_USER_ID');
     if (!values.owner) throw new UsageError('--owner SPOTIFY_USER_ID is required');
-    const config = configFor(io.env, values['env-file']);
+    const config = databaseConfigFor(io.env, values['env-file']);
     const bar = progressBar(process.stderr, !values.json && process.stderr.isTTY === true);
     // Loaded here, not at start-up: every other `mtm` command starts faster without them.
     const [{ openDatabase }, { systemClock }, { verifyLegacyImport }] = await Promise.all([
@@ -35,6 +35,7 @@ export const verifyCommand: Command = {
       bar.done();
       if (values.json) io.out(JSON.stringify({ database: database.location, ...report }));
       else {
+        io.out(`database: ${database.location}`);
         for (const check of report.checks) io.out(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
         io.out(report.ok ? `verified: ${file} is fully in ${report.owner}'s archive` : `verification FAILED for ${file} (${report.checks.filter((c) => !c.ok).length} check(s))`);
       }

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { copyInBatches, copyStatement, postgresBulkSession, type WithBulkSession } from './bulk-session.js';
+import { ConnectionBreaker, createPostgresPool, guardedPool } from './postgres-pool.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { PgliteWorkerDialect, type PgliteOptions } from './pglite-dialect.js';
 import type { DB } from './schema.js';
@@ -24,7 +25,7 @@ export interface Database {
 }
 
 export interface DatabaseLogger {
-  error(details: object, message: string): void;
+  warn(details: object, message: string): void;
 }
 
 export interface EmbeddedDatabase extends Database {
@@ -37,29 +38,31 @@ export async function openDatabase(config: DatabaseConfig, logger?: DatabaseLogg
 }
 
 function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger?: DatabaseLogger): Database {
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    min: config.poolMin,
-    max: config.poolMax,
-    // A runaway query must not hold a pooled connection forever.
-    statement_timeout: config.statementTimeoutMs || undefined,
-    connectionTimeoutMillis: 10_000,
-    idleTimeoutMillis: 30_000,
-    application_name: 'music-time-machine',
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  // Connection failures are logged and survived, never fatal; see postgres-pool.ts.
+  const pool = createPostgresPool(
+    {
+      connectionString: config.url,
+      min: config.poolMin,
+      max: config.poolMax,
+      // A runaway query must not hold a pooled connection forever.
+      statement_timeout: config.statementTimeoutMs || undefined,
+      idleTimeoutMillis: 30_000,
+      application_name: 'music-time-machine',
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
     },
-  });
-  // An idle client losing its server (restart, failover) emits here; without a listener the
-  // process would crash. The pool replaces the client on the next checkout.
-  pool.on('error', (error) => logger?.error({ err: error }, 'idle PostgreSQL connection failed'));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    logger,
+  );
+  // While the server is unreachable, checkouts fail at once (a 503) instead of each waiting.
+  const guarded = guardedPool(pool, new ConnectionBreaker());
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: guarded }) });
   return {
     kind: 'postgres',
     db,
     location: redactUrl(config.url),
-    withBulkSession: postgresBulkSession(pool),
+    withBulkSession: postgresBulkSession(guarded),
     close: () => db.destroy(),
   };
 }

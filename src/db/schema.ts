@@ -22,6 +22,15 @@ export interface UsersTable {
   created_at: CreatedAt;
   last_login_at: Date | null;
   needs_reauth: Generated<boolean>;
+  /** The user's last consent (login): their refresh token expires six months after it. */
+  spotify_authorized_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface SpotifyAccessLapsesTable {
+  user_id: number;
+  lapsed_at: Date;
+  cause: 'expired' | 'revoked';
+  restored_at: Date | null;
 }
 
 export interface SpotifyTokensTable {
@@ -103,6 +112,7 @@ export interface DB {
   playlists: PlaylistsTable;
   import_runs: ImportRunsTable;
   capture_status: CaptureStatusTable;
+  spotify_access_lapses: SpotifyAccessLapsesTable;
 }
 
 export type User = Selectable<UsersTable>;

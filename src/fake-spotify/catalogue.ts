@@ -1,9 +1,11 @@
 import { hashSeed, intBetween, pick, seededRandom, spotifyId } from './random.js';
 
 /**
- * A deterministic catalogue of a few thousand tracks with the shape of 2026 Spotify track
- * objects: artists, albums with release dates of year, month or day precision, explicit flags,
- * ISRCs; no `popularity` (removed for development-mode apps) and a null `preview_url`.
+ * A deterministic catalogue of a few thousand tracks: artists, albums with release dates of
+ * year, month or day precision, explicit flags, ISRCs. `trackObject` renders a track as Spotify
+ * sends it in 2026: to a development-mode app without `external_ids` (so no ISRC),
+ * `available_markets`, `popularity` and `linked_from` (since 2026-03-09); with extended quota
+ * with the first three. `preview_url` is always null.
  */
 
 export interface CatalogueArtist {
@@ -122,8 +124,13 @@ function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** The Web API's TrackObject for a catalogue track, as Spotify sends it in 2026. */
-export function trackObject(track: CatalogueTrack, apiBase: string): Record<string, unknown> {
+/**
+ * The Web API's TrackObject for a catalogue track, as Spotify sends it in 2026 to an app in
+ * development mode (default) or with extended quota. The nested album is a SimplifiedAlbumObject,
+ * which never carries `label`, `popularity` or `external_ids` (only the full album object did).
+ * `linked_from` appears only for relinked tracks, which the fake has none of.
+ */
+export function trackObject(track: CatalogueTrack, apiBase: string, quota: 'development' | 'extended' = 'development'): Record<string, unknown> {
   const artist = (a: CatalogueArtist) => ({
     external_urls: { spotify: `https://open.spotify.com/artist/${a.id}` },
     href: `${apiBase}/artists/${a.id}`,
@@ -152,7 +159,7 @@ export function trackObject(track: CatalogueTrack, apiBase: string): Record<stri
     disc_number: 1,
     duration_ms: track.durationMs,
     explicit: track.explicit,
-    external_ids: { isrc: track.isrc },
+    ...(quota === 'extended' ? extendedFields(track) : {}),
     external_urls: { spotify: `https://open.spotify.com/track/${track.id}` },
     href: `${apiBase}/tracks/${track.id}`,
     id: track.id,
@@ -163,5 +170,15 @@ export function trackObject(track: CatalogueTrack, apiBase: string): Record<stri
     track_number: track.trackNumber,
     type: 'track',
     uri: `spotify:track:${track.id}`,
+  };
+}
+
+/** The fields only an app with extended quota still receives, deterministic per track. */
+function extendedFields(track: CatalogueTrack): Record<string, unknown> {
+  const seed = hashSeed(track.id);
+  return {
+    available_markets: COUNTRIES.filter((_, i) => (seed >>> i) % 4 !== 0),
+    external_ids: { isrc: track.isrc },
+    popularity: seed % 101,
   };
 }

@@ -1,12 +1,14 @@
 import PgBoss from 'pg-boss';
+import { isConnectionError } from '../db/connection-errors.js';
 import type { Database } from '../db/database.js';
+import { createPostgresPool } from '../db/postgres-pool.js';
 import type { Clock } from '../lib/clock.js';
 import { toIsoDate } from '../lib/dates.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { CaptureDeps } from '../services/capture.js';
 import type { RetryPolicy } from '../services/capture-runs.js';
-import { bossDbOver } from './boss-db.js';
+import { bossDbOver, bossDbOverPool, withUnrecordedCompletions } from './boss-db.js';
 import { BOSS_SCHEMA, QUEUES } from './queues.js';
 export { BOSS_SCHEMA, QUEUES } from './queues.js';
 import { enqueueScheduledCaptures, handleCaptureJob, type CaptureJobData } from './snapshot-jobs.js';
@@ -40,21 +42,36 @@ export interface JobRunner {
   triggerSchedule(): Promise<void>;
 }
 
+/** Connections pg-boss's own pool may open on PostgreSQL (per instance), for pool sizing and `mtm preflight`. */
+export function jobsPoolMax(concurrency: number): number {
+  return Math.min(4, concurrency + 2);
+}
+
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { database, logger } = options;
   // Idle polling only: a worker that found a job fetches the next one at once (see below).
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
+  // PostgreSQL: a small pool of pg-boss's own, hardened like the app's (a lost connection is
+  // logged, never fatal; see db/postgres-pool.ts). Embedded: our handle.
+  const bossPool = options.postgresUrl
+    ? createPostgresPool({ connectionString: options.postgresUrl, max: jobsPoolMax(options.concurrency), application_name: 'music-time-machine-jobs' }, logger, 'job queue PostgreSQL')
+    : undefined;
   const boss = new PgBoss({
-    ...(options.postgresUrl
-      ? { connectionString: options.postgresUrl, max: Math.min(4, options.concurrency + 2), application_name: 'music-time-machine-jobs' }
-      : { db: bossDbOver(database.db) }),
+    db: withUnrecordedCompletions(bossPool ? bossDbOverPool(bossPool) : bossDbOver(database.db), BOSS_SCHEMA, (error) =>
+      logger.warn({ err: error }, 'could not record a job as done or failed; it will expire and run again'),
+    ),
     schema: BOSS_SCHEMA,
     // Cron ticks are de-duplicated across instances by pg-boss itself.
     schedule: options.cron !== undefined,
     supervise: true,
     migrate: true,
   });
-  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  // pg-boss reports its failures (a poll, maintenance, a cron tick) here and carries on; during
+  // a database outage that is a warning per poll, and work resumes when the database is back.
+  boss.on('error', (error) => {
+    if (isConnectionError(error)) logger.warn({ err: error }, 'job queue cannot reach the database; retrying');
+    else logger.error({ err: error }, 'job queue error');
+  });
 
   const ctx = {
     db: database.db,
@@ -103,11 +120,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     stop() {
       return (stopping ??= (async () => {
-        if (!started) return;
         try {
-          await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+          if (started) await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
         } catch (error) {
           logger.error({ err: error }, `stopping the job queue failed: ${errorMessage(error)}`);
+        } finally {
+          await bossPool?.end();
         }
       })());
     },
@@ -119,11 +137,18 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 }
 
 async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
-  // createQueue is idempotent in pg-boss 10 (it checks first), but two instances starting at
-  // the same moment can race on the insert; the loser's error means the queue exists.
-  try {
-    await boss.createQueue(queue.name, queue);
-  } catch (error) {
-    if (!(await boss.getQueue(queue.name))) throw error;
+  // createQueue is idempotent in pg-boss 10 (it checks first), but instances starting at the same
+  // moment race on it: the loser fails on the unique insert, or as a deadlock victim while both
+  // create the queue's partition (seen with three instances started at once). Either way the
+  // queue exists, or will once the winner commits: look, wait a little, try again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await boss.createQueue(queue.name, queue);
+      return;
+    } catch (error) {
+      if (await boss.getQueue(queue.name)) return;
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.floor(Math.random() * 100)));
+    }
   }
 }

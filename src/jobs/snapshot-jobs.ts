@@ -91,7 +91,7 @@ export async function handleCaptureJob(ctx: JobContext, data: CaptureJobData): P
         startAfter: delaySeconds,
         singletonKey: captureJobKey(data.userId, data.date),
       });
-      ctx.logger.warn({ ...log, runAt: outcome.runAt, error: outcome.error }, `snapshot capture ${outcome.kind === 'retry' ? 'will be retried' : 'deferred by Spotify'}`);
+      ctx.logger.warn({ ...log, runAt: outcome.runAt, error: outcome.error }, `snapshot capture ${outcome.kind === 'retry' ? 'will be retried' : outcome.error.code === 'database_unavailable' ? 'deferred: database unavailable' : 'deferred by Spotify'}`);
       return outcome.kind;
     }
   }

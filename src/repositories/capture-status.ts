@@ -67,6 +67,8 @@ export interface UserCaptureStatus extends Omit<CaptureStatus, 'user_id'> {
   display_name: string | null;
   needs_reauth: boolean;
   has_token: boolean;
+  /** The user's last consent; their Spotify access ends six months after it. */
+  spotify_authorized_at: Date | null;
 }
 
 /** Every user with their capture status (users never captured have state 'idle' and nulls). */
@@ -79,6 +81,7 @@ export async function listCaptureStatus(db: Db, filter: { spotifyId?: string | u
       'u.spotify_id',
       'u.display_name',
       'u.needs_reauth',
+      'u.spotify_authorized_at',
       sql<boolean>`exists (select 1 from spotify_tokens t where t.user_id = u.id)`.as('has_token'),
       // A new login clears users.needs_reauth; the status row catches up at the next capture.
       sql<CaptureState>`case when c.state = 'needs_reauth' and not u.needs_reauth then 'idle' else coalesce(c.state, 'idle') end`.as('state'),

@@ -40,9 +40,17 @@ export async function getUser(db: Db, userId: number): Promise<User> {
   return user;
 }
 
-/** A successful Spotify login: remember when, and clear any "log in again" flag. */
+/**
+ * A successful Spotify login: remember when, and clear any "log in again" flag. A login is a
+ * consent, so it is also the new authorization time (Spotify's 6 months start again).
+ */
 export async function recordLogin(db: Db, userId: number, at: Date): Promise<void> {
-  await db.updateTable('users').set({ last_login_at: at, needs_reauth: false }).where('id', '=', userId).execute();
+  await db.updateTable('users').set({ last_login_at: at, needs_reauth: false, spotify_authorized_at: at }).where('id', '=', userId).execute();
+}
+
+/** Tokens were granted without a login (the demo's listeners): their 6 months start now. */
+export async function recordSpotifyAuthorization(db: Db, userId: number, at: Date): Promise<void> {
+  await db.updateTable('users').set({ spotify_authorized_at: at }).where('id', '=', userId).execute();
 }
 
 /** Spotify refused the user's refresh token: captures stop until they log in again. */

@@ -104,6 +104,9 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
       } catch (failure) {
         if (!(failure instanceof AppError) || failure.status >= 500 && !failure.code.startsWith('spotify_')) throw failure;
         request.log.warn({ err: failure }, 'login failed');
+        if (failure.code === 'spotify_user_not_registered') {
+          return reply.code(403).view('login-not-registered.eta', { title: 'Not yet allowed by this Spotify app · Music Time Machine' });
+        }
         const status = failure.code === 'spotify_unavailable' ? 503 : failure.code === 'spotify_auth_failed' ? 400 : 502;
         return loginFailed(reply, status, 'Spotify did not complete the login', `${failure.message} Please try again.`);
       }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { isConnectionError } from '../db/connection-errors.js';
 import { pingDatabase } from '../db/database.js';
 import { listAppliedMigrationNames, listMigrationNames } from '../db/migrate.js';
 import Type from 'typebox';
@@ -23,10 +24,18 @@ export function healthRoutes(deps: Deps): FastifyPluginAsync {
     app.get('/healthz', { logLevel: 'warn', schema: contract({ json: Health, more: { 503: Health } }) }, async (_request, reply) => {
       const engine = deps.database.kind;
       const db = deps.database.db;
-      if (!(await pingDatabase(db))) {
-        return reply.code(503).send({ status: 'unavailable', database: 'unreachable', engine, migrations: null });
+      const unreachable = () => reply.code(503).send({ status: 'unavailable', database: 'unreachable', engine, migrations: null });
+      // During an outage the ping fails at once (the pool's breaker, or a refused connection).
+      if (!(await pingDatabase(db))) return unreachable();
+      let appliedNames: string[];
+      try {
+        appliedNames = await listAppliedMigrationNames(db);
+      } catch (error) {
+        // The connection went between the ping and this query.
+        if (isConnectionError(error)) return unreachable();
+        throw error;
       }
-      const applied = new Set(await listAppliedMigrationNames(db));
+      const applied = new Set(appliedNames);
       const pending = shipped.filter((name) => !applied.has(name));
       const migrations = { applied: applied.size, pending: pending.length, latest: [...applied].sort().at(-1) ?? null };
       if (pending.length > 0) {

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../db/connection-errors.js';
 import type { Deps } from '../deps.js';
 import { formatDay, formatInstant } from '../lib/display-dates.js';
+import { listArchiveGaps } from '../repositories/access-lapses.js';
 import { findArchiveSpan } from '../repositories/snapshots.js';
 import { listImportRuns } from '../repositories/user-data.js';
 import { captureStatusReport, runCapture, type CaptureRunOutcome } from '../services/capture-runs.js';
@@ -18,11 +20,13 @@ const SnapshotPageJson = Type.Object({
   history: Type.Object({ imports: Type.Array(Type.Object({ id: Type.Integer(), sourceName: Nullable(Type.String()), finishedAt: Nullable(Type.String()) })), demoMode: Type.Boolean() }),
   lastCapture: Nullable(Type.Object({ date: Type.String(), at: Type.String(), counts: Nullable(Counts) })),
   lastProblem: Nullable(Type.Object({ at: Type.String(), code: Nullable(Type.String()), message: Type.String() })),
+  /** Days without snapshots because Spotify access lapsed (`to` null: still lapsed). */
+  gaps: Type.Array(Type.Object({ from: Type.String(), to: Nullable(Type.String()), cause: Type.String() })),
   nextSnapshotAt: Nullable(Type.String()),
   needsReauth: Type.Boolean(),
 });
 
-const CaptureJson = Type.Object({ outcome: Type.String(), date: Type.String(), counts: Counts });
+const CaptureJson = Type.Object({ outcome: Type.String(), date: Type.String(), counts: Counts, skipped_local_files: Type.Optional(Type.Integer()) });
 
 /**
  * "Take a snapshot now" for the logged-in user, and their capture status.
@@ -40,6 +44,7 @@ export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
       async (request, reply) => {
         const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
         if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
+        if (outcome.kind !== 'captured' && outcome.error.code === 'database_unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
         if (wantsJson(request)) return reply.code(httpStatus(outcome)).send(outcomeBody(outcome));
         const result = resultView(outcome);
         setFlash(request, { kind: result.ok ? 'success' : 'error', message: result.message });
@@ -52,10 +57,11 @@ export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
 async function renderPage(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const userId = currentUserId(request);
   const db = deps.database.db;
-  const [[status], archive, imports] = await Promise.all([
+  const [[status], archive, imports, gaps] = await Promise.all([
     captureStatusReport(db, { cron: deps.config.snapshotCron, now: deps.clock.now(), userId }),
     findArchiveSpan(db, userId),
     listImportRuns(db, userId),
+    listArchiveGaps(db, userId),
   ]);
   const succeededImports = imports.filter((run) => run.status === 'succeeded');
   const json = {
@@ -71,6 +77,7 @@ async function renderPage(deps: Deps, request: FastifyRequest, reply: FastifyRep
     lastProblem: status?.last_error_at
       ? { at: status.last_error_at.toISOString(), code: status.last_error_code, message: status.last_error_code === INTERNAL_ERROR ? 'something went wrong on our side (it has been logged)' : (status.last_error ?? '') }
       : null,
+    gaps: gaps.map((gap) => ({ from: gap.from, to: gap.to, cause: gap.cause })),
     nextSnapshotAt: status?.next_run ? status.next_run.toISOString() : null,
     needsReauth: status?.needs_reauth ?? false,
   };
@@ -83,6 +90,7 @@ async function renderPage(deps: Deps, request: FastifyRequest, reply: FastifyRep
       navPath: '/snapshot',
       status,
       archive,
+      gaps,
       snapshotPage: json,
       imports: succeededImports.map((run) => ({ name: run.source_name ?? 'a legacy file', day: run.finished_at ? formatDay(run.finished_at) : null })),
       archiveDays: archive && { first: formatDay(archive.first), latest: formatDay(archive.latest) },
@@ -103,7 +111,7 @@ function resultView(outcome: CaptureRunOutcome): { ok: boolean; message: string 
     }
     return {
       ok: true,
-      message: `Snapshot of ${snapshotDate} saved: ${counts.short_term} short-term, ${counts.medium_term} medium-term and ${counts.long_term} long-term tracks.`,
+      message: `Snapshot of ${snapshotDate} saved: ${counts.short_term} short-term, ${counts.medium_term} medium-term and ${counts.long_term} long-term tracks.${localFilesNote(outcome.result.skippedLocalFiles)}`,
     };
   }
   if (outcome.kind === 'needs_reauth') return { ok: false, message: 'Spotify no longer accepts this app\'s access for your account. Log in with Spotify again to resume captures.' };
@@ -114,18 +122,25 @@ function resultView(outcome: CaptureRunOutcome): { ok: boolean; message: string 
 
 const INTERNAL_ERROR = 'internal_error';
 
+/** Local files have no Spotify id: they are left out of the snapshot, and the user is told how many. */
+function localFilesNote(skipped: number): string {
+  if (skipped === 0) return '';
+  return ` ${skipped} local file${skipped === 1 ? ' was' : 's were'} left out (local files have no Spotify id to archive).`;
+}
+
 function httpStatus(outcome: CaptureRunOutcome): number {
   if (outcome.kind === 'captured') return 200;
   if (outcome.kind === 'needs_reauth') return 401;
   if (outcome.error.code === 'spotify_rate_limited') return 429;
-  if (outcome.error.code === 'spotify_unavailable') return 503;
+  if (outcome.error.code === 'spotify_unavailable' || outcome.error.code === 'database_unavailable') return 503;
   if (outcome.error.code === INTERNAL_ERROR) return 500;
   return 502;
 }
 
 function outcomeBody(outcome: CaptureRunOutcome) {
   if (outcome.kind === 'captured') {
-    return { outcome: outcome.result.outcome, date: outcome.result.snapshotDate, counts: outcome.result.counts };
+    const { skippedLocalFiles } = outcome.result;
+    return { outcome: outcome.result.outcome, date: outcome.result.snapshotDate, counts: outcome.result.counts, ...(skippedLocalFiles ? { skipped_local_files: skippedLocalFiles } : {}) };
   }
   return { error: { code: outcome.error.code, message: resultView(outcome).message } };
 }

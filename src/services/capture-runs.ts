@@ -1,3 +1,4 @@
+import { asDatabaseUnavailable, isConnectionError } from '../db/connection-errors.js';
 import { AppError, errorMessage } from '../lib/errors.js';
 import { nextCronRun } from '../lib/cron.js';
 import { countArchive } from '../repositories/snapshots.js';
@@ -12,6 +13,7 @@ import {
 } from '../repositories/capture-status.js';
 import { SpotifyRateLimitedError, SpotifyReauthRequiredError } from '../spotify/errors.js';
 import { captureSnapshot, type CaptureDeps, type CaptureResult } from './capture.js';
+import { daysLeft, spotifyAccessDeadline } from './spotify-access.js';
 
 /** How failed scheduled captures are retried (not 429s: those wait as long as Spotify asks). */
 export interface RetryPolicy {
@@ -24,6 +26,13 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 5, baseDelaySeconds: 300, maxDelaySeconds: 3600 });
 
+/**
+ * A scheduled capture cut short by a database outage runs again after this long. Like a 429, it
+ * is not the user's failure and does not count towards the retry policy: however long the
+ * outage, the user is never marked failed for it.
+ */
+export const DATABASE_OUTAGE_DELAY_SECONDS = 60;
+
 export interface CaptureFailureInfo {
   code: string;
   message: string;
@@ -31,7 +40,7 @@ export interface CaptureFailureInfo {
 
 export type CaptureRunOutcome =
   | { kind: 'captured'; result: CaptureResult }
-  /** Spotify answered 429 with a long Retry-After: run again at `runAt`, not before. */
+  /** Spotify answered 429 with a long Retry-After, or the database was unreachable: run again at `runAt`, not before. */
   | { kind: 'deferred'; runAt: Date; error: CaptureFailureInfo }
   /** Failed; another attempt is due at `runAt` (attempt `attempt` of the policy's maximum). */
   | { kind: 'retry'; runAt: Date; attempt: number; error: CaptureFailureInfo }
@@ -77,9 +86,11 @@ async function recordFailure(deps: CaptureDeps, userId: number, error: unknown, 
     await recordCaptureFailure(deps.db, userId, { at, ...info, state: 'idle', nextRunAt: null, attempts });
     return { kind: 'failed', error: info };
   }
-  if (error instanceof SpotifyRateLimitedError) {
-    // Spotify's wait is the rule; this does not count as a failed attempt.
-    const runAt = new Date(Math.max(error.retryAt.getTime(), at.getTime()));
+  if (error instanceof SpotifyRateLimitedError || isConnectionError(error)) {
+    // Spotify's wait is the rule, or the database went away mid-capture (if it is still away, the
+    // write below fails too and the job runner retries the whole job); neither counts as a failed attempt.
+    const retryAt = error instanceof SpotifyRateLimitedError ? error.retryAt : new Date(at.getTime() + DATABASE_OUTAGE_DELAY_SECONDS * 1000);
+    const runAt = new Date(Math.max(retryAt.getTime(), at.getTime()));
     await recordCaptureFailure(deps.db, userId, { at, ...info, state: 'deferred', nextRunAt: runAt, attempts: attempts - 1 });
     return { kind: 'deferred', runAt, error: info };
   }
@@ -99,6 +110,8 @@ export function retryDelaySeconds(policy: RetryPolicy, failures: number): number
 }
 
 function failureInfo(error: unknown): CaptureFailureInfo {
+  const outage = asDatabaseUnavailable(error);
+  if (outage) return { code: outage.code, message: outage.message };
   if (error instanceof AppError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: errorMessage(error) };
 }
@@ -132,16 +145,31 @@ export async function captureAllNow(
 export interface CaptureStatusReport extends UserCaptureStatus {
   /** When this user's next capture is due: a planned retry or deferral, else the next cron tick; null when none will run. */
   next_run: Date | null;
+  /** When Spotify stops accepting the stored access (six months after the last login); null when unknown. */
+  access_deadline: Date | null;
+  /** Whole days until access_deadline (negative once past); null when unknown. */
+  days_left: number | null;
 }
 
-/** Every user's capture status with the time of their next capture (`mtm snapshot --status`). */
+/**
+ * Every user's capture status with the time of their next capture and how long their Spotify
+ * access lasts (`mtm snapshot --status`): fewest days left first, users without a known
+ * authorization time last.
+ */
 export async function captureStatusReport(
   db: CaptureDeps['db'],
   options: { cron: string; now: Date; spotifyId?: string | undefined; userId?: number },
 ): Promise<CaptureStatusReport[]> {
   const rows = await listCaptureStatus(db, { spotifyId: options.spotifyId, userId: options.userId });
   const nextTick = nextCronRun(options.cron, options.now);
-  return rows.map((row) => ({ ...row, next_run: nextRun(row) }));
+  const report = rows.map((row) => ({
+    ...row,
+    next_run: nextRun(row),
+    access_deadline: row.spotify_authorized_at && spotifyAccessDeadline(row.spotify_authorized_at),
+    days_left: row.spotify_authorized_at && daysLeft(row.spotify_authorized_at, options.now),
+  }));
+  // Stable sort: equal days (and unknown ones) keep the users' id order.
+  return report.sort((a, b) => (a.days_left ?? Number.POSITIVE_INFINITY) - (b.days_left ?? Number.POSITIVE_INFINITY));
 
   function nextRun(row: UserCaptureStatus): Date | null {
     if (row.needs_reauth || !row.has_token) return null; // nothing runs until they log in again
@@ -152,12 +180,16 @@ export async function captureStatusReport(
 }
 
 /**
- * The first login's capture: runs at once when the user has no snapshot yet, so their pages
- * are never empty. Returns undefined when there already is an archive (a returning user).
+ * The capture a login starts at once: the first login's (no snapshot yet, so the pages are never
+ * empty) and the one after a lapse of Spotify access (captures stopped at `needs_reauth`; this
+ * resumes them today instead of at the next scheduled run, so the gap ends here). Returns
+ * undefined for any other login (a returning user whose captures are running).
  */
-export async function captureIfArchiveEmpty(deps: CaptureDeps, userId: number): Promise<CaptureRunOutcome | undefined> {
+export async function captureAfterLogin(deps: CaptureDeps, userId: number): Promise<CaptureRunOutcome | undefined> {
   const archive = await countArchive(deps.db, userId);
   const status = await findCaptureStatus(deps.db, userId);
-  if (archive.snapshots > 0 || status?.last_success_at) return undefined;
+  const firstLogin = archive.snapshots === 0 && !status?.last_success_at;
+  const resumed = status?.state === 'needs_reauth';
+  if (!firstLogin && !resumed) return undefined;
   return runCapture(deps, userId, { mode: 'once' });
 }

@@ -13,7 +13,12 @@ export interface TopTracksReader {
   getTopTracks(
     timeRange: TimeRange,
     page: { limit: number; offset: number },
-  ): Promise<{ items: ReadonlyArray<SpotifyTrackFields & Record<string, unknown>> }>;
+  ): Promise<{ items: ReadonlyArray<(SpotifyTrackFields & Record<string, unknown>) | LocalFileItem> }>;
+}
+
+/** A local file among the top tracks: no Spotify id, so nothing to archive. */
+export interface LocalFileItem {
+  id: null;
 }
 
 export interface CaptureDeps {
@@ -28,6 +33,8 @@ export interface CaptureResult {
   /** The UTC date the snapshot is stored under. */
   snapshotDate: string;
   counts: CaptureCounts;
+  /** Local files (id: null) Spotify listed among the top tracks, over all ranges: skipped, not ranked. */
+  skippedLocalFiles: number;
   /** 'nothing_to_capture': Spotify has no top tracks for this account yet (all ranges empty). */
   outcome: 'captured' | 'nothing_to_capture';
 }
@@ -44,8 +51,10 @@ export async function captureSnapshot(deps: CaptureDeps, userId: number, options
   const snapshotDate = options.date ?? toIsoDate(deps.clock.now());
   const spotify = await deps.spotifyFor(userId);
   const counts = { short_term: 0, medium_term: 0, long_term: 0 } satisfies CaptureCounts;
+  let skippedLocalFiles = 0;
   for (const timeRange of TIME_RANGES) {
     const page = await spotify.getTopTracks(timeRange, { limit: MAX_SNAPSHOT_TRACKS, offset: 0 });
+    skippedLocalFiles += page.items.filter((item) => item.id === null).length;
     const tracks = rankable(page.items);
     await inTransaction(deps.db, async (trx) => {
       await upsertTracks(trx, tracks.map(trackRowFromSpotify));
@@ -54,21 +63,25 @@ export async function captureSnapshot(deps: CaptureDeps, userId: number, options
     counts[timeRange] = tracks.length;
   }
   const total = counts.short_term + counts.medium_term + counts.long_term;
-  return { userId, snapshotDate, counts, outcome: total === 0 ? 'nothing_to_capture' : 'captured' };
+  return { userId, snapshotDate, counts, skippedLocalFiles, outcome: total === 0 ? 'nothing_to_capture' : 'captured' };
 }
 
 /**
  * The tracks to rank, in Spotify's order. Local files have no id and cannot be archived;
  * a track Spotify lists twice keeps its first (higher) place. Ranks are then 1..n without gaps.
  */
-function rankable<T extends SpotifyTrackFields>(items: readonly T[]): T[] {
+function rankable<T extends SpotifyTrackFields>(items: ReadonlyArray<T | LocalFileItem>): T[] {
   const seen = new Set<string>();
   const kept: T[] = [];
   for (const item of items) {
-    if (!item?.id || seen.has(item.id)) continue;
+    if (!isArchivable(item) || seen.has(item.id)) continue;
     seen.add(item.id);
     kept.push(item);
     if (kept.length === MAX_SNAPSHOT_TRACKS) break;
   }
   return kept;
+}
+
+function isArchivable<T extends SpotifyTrackFields>(item: T | LocalFileItem | null | undefined): item is T {
+  return typeof item?.id === 'string' && item.id !== '';
 }

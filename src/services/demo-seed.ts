@@ -5,7 +5,7 @@ import { inTransaction, type Db } from '../repositories/executor.js';
 import { insertSnapshotRowsBulk } from '../repositories/snapshot-bulk.js';
 import { findLatestSnapshot } from '../repositories/snapshots.js';
 import { upsertTracks } from '../repositories/tracks.js';
-import { clearNeedsReauth, upsertUser } from '../repositories/users.js';
+import { clearNeedsReauth, recordSpotifyAuthorization, upsertUser } from '../repositories/users.js';
 import type { Clock } from '../lib/clock.js';
 import type { TokenCipher } from '../lib/token-cipher.js';
 import type { SpotifyTokenResponse } from '../spotify/types.js';
@@ -109,6 +109,7 @@ export async function connectDemoListeners(
       const user = await upsertUser(trx, { spotifyId: listener.id, displayName: listener.display_name, accountId: listener.account_id ?? null });
       await saveTokenResponse({ ...deps, db: trx }, user.id, issueTokens(listener.id));
       await clearNeedsReauth(trx, user.id);
+      await recordSpotifyAuthorization(trx, user.id, deps.clock.now());
     });
   }
 }

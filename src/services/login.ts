@@ -1,4 +1,5 @@
 import type { User } from '../db/schema.js';
+import { closeAccessLapse } from '../repositories/access-lapses.js';
 import { inTransaction } from '../repositories/executor.js';
 import { recordLogin, upsertUser } from '../repositories/users.js';
 import { SpotifyResponseError } from '../spotify/errors.js';
@@ -21,8 +22,11 @@ export async function completeLogin(deps: SpotifyUserDeps, callback: LoginCallba
   const me = await deps.client.getMe(tokens.access_token);
   return inTransaction(deps.db, async (trx) => {
     const user = await upsertUser(trx, { spotifyId: me.id, displayName: me.display_name ?? null, accountId: me.account_id ?? null });
-    await recordLogin(trx, user.id, deps.clock.now());
+    const now = deps.clock.now();
+    // A login is a fresh consent: a new refresh token, and Spotify's 6 months start again.
+    await recordLogin(trx, user.id, now);
+    await closeAccessLapse(trx, user.id, now);
     await saveTokenResponse({ ...deps, db: trx }, user.id, tokens);
-    return { ...user, needs_reauth: false, last_login_at: deps.clock.now() };
+    return { ...user, needs_reauth: false, last_login_at: now, spotify_authorized_at: now };
   });
 }

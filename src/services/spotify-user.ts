@@ -2,6 +2,7 @@ import type { Clock } from '../lib/clock.js';
 import type { TokenCipher } from '../lib/token-cipher.js';
 import { inTransaction, type Db } from '../repositories/executor.js';
 import { findSpotifyTokens, lockSpotifyTokens, upsertSpotifyTokens } from '../repositories/spotify-tokens.js';
+import { openAccessLapse } from '../repositories/access-lapses.js';
 import { markNeedsReauth } from '../repositories/users.js';
 import { MAX_ITEMS_PER_ADD, type CreatePlaylistInput, type SpotifyClient, type TopTracksOptions } from '../spotify/client.js';
 import { SpotifyReauthRequiredError, SpotifyUnauthorizedError } from '../spotify/errors.js';
@@ -29,8 +30,8 @@ export const REFRESH_MARGIN_MS = 60_000;
 
 /**
  * The user's Spotify, with token care: loads the encrypted tokens, refreshes them before they
- * expire or once after a 401, and stores the rotated refresh token in the transaction that spent
- * the old one. Throws SpotifyReauthRequiredError (and sets users.needs_reauth) when Spotify no
+ * expire or once after a 401, and stores the new access token (and a rotated refresh token, when
+ * Spotify sends one; since 2026 it keeps the original) in the transaction that refreshed. Throws SpotifyReauthRequiredError (and sets users.needs_reauth) when Spotify no
  * longer accepts the refresh token.
  */
 export function spotifyForUser(deps: SpotifyUserDeps, userId: number): SpotifyForUser {
@@ -48,7 +49,8 @@ export function spotifyForUser(deps: SpotifyUserDeps, userId: number): SpotifyFo
     } catch (error) {
       if (!(error instanceof SpotifyUnauthorizedError)) throw error;
       await markNeedsReauth(deps.db, userId);
-      throw new SpotifyReauthRequiredError(undefined, { cause: error });
+      await openAccessLapse(deps.db, userId, { at: deps.clock.now(), cause: 'revoked' });
+      throw new SpotifyReauthRequiredError(undefined, { cause: error, reason: 'revoked' });
     }
   }
 
@@ -131,7 +133,11 @@ async function refreshUnderLock(deps: SpotifyUserDeps, userId: number, staleAcce
       return answer.access_token;
     });
   } catch (error) {
-    if (error instanceof SpotifyReauthRequiredError) await markNeedsReauth(deps.db, userId);
+    if (error instanceof SpotifyReauthRequiredError) {
+      await markNeedsReauth(deps.db, userId);
+      // Spotify refused the access itself (not "no tokens stored"): the archive's gap starts now.
+      if (error.reason) await openAccessLapse(deps.db, userId, { at: deps.clock.now(), cause: error.reason });
+    }
     throw error;
   }
 }

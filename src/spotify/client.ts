@@ -9,6 +9,8 @@ import {
   SpotifyResponseError,
   SpotifyUnauthorizedError,
   SpotifyUnavailableError,
+  SpotifyUserNotRegisteredError,
+  NOT_REGISTERED_TEXT,
 } from './errors.js';
 import {
   AccountsErrorBody,
@@ -80,7 +82,11 @@ const REFRESH_ENDPOINT = 'POST /api/token (refresh)';
 /** Spotify accepts at most this many URIs per "add items" call. */
 export const MAX_ITEMS_PER_ADD = 100;
 
-export const LOGIN_SCOPES = ['user-top-read', 'playlist-modify-private', 'playlist-modify-public'] as const;
+/**
+ * Exactly what the app uses: top tracks, and private playlists (every playlist it creates is
+ * private, so playlist-modify-public is never needed).
+ */
+export const LOGIN_SCOPES = ['user-top-read', 'playlist-modify-private'] as const;
 
 export type SpotifyClient = ReturnType<typeof createSpotifyClient>;
 
@@ -196,9 +202,18 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       // invalid_grant: this user's refresh token is revoked, expired or already spent. Anything
       // else (invalid_client: a wrong SPOTIFY_CLIENT_ID/SECRET) is the operator's to fix, and
       // logging in again would not help, so it must not flag the user.
-      if (body?.error === 'invalid_grant') return new SpotifyReauthRequiredError(undefined, { cause: new Error(detail) });
+      if (body?.error === 'invalid_grant') {
+        // Since 2026 a refresh token dies six months after the user's consent ("Refresh token expired").
+        const reason = /expired/i.test(body.error_description ?? '') ? 'expired' : 'revoked';
+        const message =
+          reason === 'expired'
+            ? 'Your Spotify access expired (Spotify ends it six months after you last logged in). Please log in with Spotify again.'
+            : undefined;
+        return new SpotifyReauthRequiredError(message, { cause: new Error(detail), reason });
+      }
       return new SpotifyRequestError(call.endpoint, status, detail);
     }
+    if (status === 403 && text.trim() === NOT_REGISTERED_TEXT) return new SpotifyUserNotRegisteredError(call.endpoint);
     const message = compiled(WebApiErrorBody).Check(json) ? (json as { error: { message: string } }).error.message : `HTTP ${status}`;
     if (status === 401) return new SpotifyUnauthorizedError(call.endpoint, message);
     return new SpotifyRequestError(call.endpoint, status, message);

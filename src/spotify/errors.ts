@@ -24,10 +24,20 @@ export class SpotifyRateLimitedError extends AppError {
   }
 }
 
+/** Why Spotify refused a refresh token: past its 6 months ('expired') or anything else ('revoked'). */
+export type ReauthReason = 'expired' | 'revoked';
+
 /** No usable tokens: never logged in, refresh token revoked or rejected. The user must log in again. */
 export class SpotifyReauthRequiredError extends AppError {
-  constructor(message = 'Spotify no longer accepts this app\'s access for your account. Please log in with Spotify again.', options?: { cause?: unknown }) {
+  /** Set when Spotify itself refused the user's access (not when we simply hold no tokens). */
+  readonly reason: ReauthReason | undefined;
+
+  constructor(
+    message = 'Spotify no longer accepts this app\'s access for your account. Please log in with Spotify again.',
+    options?: { cause?: unknown; reason?: ReauthReason },
+  ) {
     super('spotify_reauth_required', 401, message, options);
+    this.reason = options?.reason;
   }
 }
 
@@ -81,5 +91,25 @@ export class SpotifyRequestError extends AppError {
 export class SpotifyAuthError extends AppError {
   constructor(detail: string, options?: { cause?: unknown }) {
     super('spotify_auth_failed', 400, `Spotify did not accept the login (${detail}).`, options);
+  }
+}
+
+/** Spotify's exact plain-text answer for an account missing from a development-mode app's User Management. */
+export const NOT_REGISTERED_TEXT = 'User not registered in the Developer Dashboard';
+
+/**
+ * A development-mode app may be used only by the accounts its owner added under "User
+ * Management" (five at most); Spotify refuses anyone else with a plain-text 403.
+ */
+export class SpotifyUserNotRegisteredError extends AppError {
+  readonly endpoint: string;
+
+  constructor(endpoint: string) {
+    super(
+      'spotify_user_not_registered',
+      403,
+      `Spotify refused ${endpoint}: this account is not under "User Management" of the app, which is in development mode (at most 5 users).`,
+    );
+    this.endpoint = endpoint;
   }
 }

@@ -49,9 +49,20 @@ export const TrackObject = Type.Object({
   album: SimplifiedAlbum,
 });
 
+/**
+ * A local file in a listener's top tracks: Spotify sends it with `id: null` (and nulls or empty
+ * values in most other fields). It cannot be archived; the capture skips and counts it.
+ */
+export const LocalTrackObject = Type.Object({
+  id: Type.Null(),
+  is_local: Type.Optional(Type.Boolean()),
+  name: Type.Optional(Nullable(Type.String())),
+  uri: Type.Optional(Nullable(Type.String())),
+});
+
 export const PagingTrackObject = Type.Object({
   href: Type.String(),
-  items: Type.Array(TrackObject),
+  items: Type.Array(Type.Union([TrackObject, LocalTrackObject])),
   limit: Type.Integer(),
   next: Nullable(Type.String()),
   offset: Type.Integer(),
@@ -84,7 +95,7 @@ export const TokenResponse = Type.Object({
   token_type: Type.String(),
   expires_in: Type.Integer({ minimum: 1 }),
   scope: Type.Optional(Type.String()),
-  /** Present on the code exchange; on refresh only when Spotify rotates it (PKCE: always). */
+  /** Present on the code exchange; absent on refresh since 2026 (the original stays valid for six months). */
   refresh_token: Type.Optional(Type.String({ minLength: 1 })),
 });
 
@@ -100,6 +111,7 @@ export const AccountsErrorBody = Type.Object({
 });
 
 export type SpotifyTrack = Static<typeof TrackObject>;
+export type SpotifyLocalTrack = Static<typeof LocalTrackObject>;
 export type SpotifyPaging<T> = Omit<Static<typeof PagingTrackObject>, 'items'> & { items: T[] };
 export type SpotifyTopTracksPage = Static<typeof PagingTrackObject>;
 export type SpotifyUser = Static<typeof PrivateUserObject>;

@@ -57,8 +57,9 @@ describe('mtm import-sqlite, verify, export-sqlite', () => {
     const imported = await mtm('import-sqlite', file, '--owner', 'alice', '--rejects', rejects);
     expect(imported.err).toEqual([]);
     expect(imported.code).toBe(0);
-    expect(imported.out[0]).toMatch(new RegExp(`^${file.replace(/[/.]/g, '\\$&')} -> alice's archive \\(import run 1\\) in \\d+\\.\\d s$`));
-    expect(imported.out.slice(1, 4).map((l) => l.replace(/\s+(\d+\.\d s|time)$/, ''))).toEqual([
+    expect(imported.out[0]).toBe(`database: ${join(dir, 'data')}`);
+    expect(imported.out[1]).toMatch(new RegExp(`^${file.replace(/[/.]/g, '\\$&')} -> alice's archive \\(import run 1\\) in \\d+\\.\\d s$`));
+    expect(imported.out.slice(2, 5).map((l) => l.replace(/\s+(\d+\.\d s|time)$/, ''))).toEqual([
       'table      read  imported  already present  rejected',
       'tracks       74        68                0         6',
       'snapshots    78        63                0        15',
@@ -74,7 +75,7 @@ describe('mtm import-sqlite, verify, export-sqlite', () => {
     const out = join(dir, 'rollback.db');
     expect(await mtm('export-sqlite', out, '--owner', 'alice')).toEqual({
       code: 0,
-      out: [`wrote ${out}: 59 tracks, 63 snapshot rows of alice's archive`],
+      out: [`database: ${join(dir, 'data')}`, `wrote ${out}: 59 tracks, 63 snapshot rows of alice's archive`],
       err: [],
     });
     expect((await mtm('export-sqlite', out, '--owner', 'alice')).code).toBe(1);

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listMigrationNames } from '../../src/db/migrate.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres-admin.js';
+import { freePort } from '../support/processes.js';
 
 const run = promisify(execFile);
 const MTM = new URL('../../bin/mtm.js', import.meta.url).pathname;
@@ -68,6 +69,38 @@ describe('mtm db', { timeout: 120_000 }, () => {
     expect(status.stdout.trim().endsWith('up to date')).toBe(true);
   });
 
+  itOnPostgres('in production the database commands need only the database settings (no secret, no Spotify app)', async () => {
+    const base = process.env.TEST_DATABASE_URL!;
+    const name = await createDatabase(base, 'deploy_cli');
+    cleanups.push(() => dropDatabase(base, name));
+    const env = { NODE_ENV: 'production', DATABASE_URL: databaseUrl(base, name) };
+    const pending = await mtm(['db', 'status'], env);
+    expect(pending.code).toBe(1);
+    expect(pending.stdout.split('\n')[0]).toBe(`database: ${databaseUrl(base, name)}`);
+    expect(await mtm(['db', 'migrate', '--json'], env)).toMatchObject({ code: 0, stderr: '' });
+    expect(await mtm(['db', 'status'], env)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('status exits 2 when the database cannot be reached or is not configured, 1 when migrations are pending', async () => {
+    const port = await freePort();
+    const env = { DATABASE_URL: `postgres://mtm@127.0.0.1:${port}/nowhere` };
+    const down = await mtm(['db', 'status', '--json'], env);
+    expect(down.code).toBe(2);
+    expect(JSON.parse(down.stdout)).toEqual({ database: env.DATABASE_URL, reachable: false, error: `connect ECONNREFUSED 127.0.0.1:${port}` });
+    expect(await mtm(['db', 'status'], env)).toEqual({
+      code: 2,
+      stdout: `database: ${env.DATABASE_URL}\n`,
+      stderr: `mtm db: cannot read the migration state: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    });
+    const unconfigured = await mtm(['db', 'status'], { NODE_ENV: 'production' });
+    expect(unconfigured.code).toBe(2);
+    expect(unconfigured.stderr).toMatch(/^mtm db: cannot read the migration state: Configuration is not valid:\n {2}- DATABASE_URL: is not set, and production does not fall back/);
+    // A laptop's `mtm db migrate` in production must not quietly create ./data either.
+    const migrate = await mtm(['db', 'migrate'], { NODE_ENV: 'production' });
+    expect(migrate.code).toBe(1);
+    expect(migrate.stderr).toMatch(/^mtm db: Configuration is not valid:\n {2}- DATABASE_URL: is not set/);
+  });
+
   it('status on a new embedded database lists pending migrations and exits 1; migrate fixes it', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mtm-cli-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
@@ -115,7 +148,7 @@ describe('mtm db', { timeout: 120_000 }, () => {
     const help = await mtm(['--help'], {});
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: mtm <command> [options]');
-    for (const command of ['serve', 'db', 'secret']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['serve', 'db', 'secret', 'preflight', 'smoke']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     const dbHelp = await mtm(['db', '--help'], {});
     expect(dbHelp).toMatchObject({ code: 0 });
     expect(dbHelp.stdout).toMatch(/^mtm db <migrate\|status>/);

@@ -6,7 +6,7 @@ let fake: FakeSpotify;
 let today = new Date('2026-03-10T12:00:00Z');
 const redirectUri = 'http://127.0.0.1:4555/callback';
 beforeAll(async () => {
-  fake = await startFakeSpotify({ clock: { now: () => today }, users: [{ id: 'ana', display_name: 'Ana' }, { id: 'zero', display_name: 'Zero', topTrackCount: 0 }] });
+  fake = await startFakeSpotify({ clock: { now: () => today }, redirectUris: [redirectUri], refreshTokens: 'rotating', users: [{ id: 'ana', display_name: 'Ana' }, { id: 'zero', display_name: 'Zero', topTrackCount: 0 }] });
 });
 afterAll(() => fake.stop());
 
@@ -37,7 +37,7 @@ async function token(form: Record<string, string>) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-describe('fake Spotify accounts service', () => {
+describe('fake Spotify accounts service (rotating refresh tokens, as before 2026)', () => {
   it('redirects back with code and state, and exchanges the code once with the right verifier', async () => {
     const verifier = 'a'.repeat(64);
     const back = await approve(verifier);
@@ -78,7 +78,7 @@ describe('fake Spotify accounts service', () => {
     expect(Object.fromEntries(back.searchParams)).toEqual({ error: 'access_denied', state: 'st' });
   });
 
-  it('rotates refresh tokens and rejects the old one', async () => {
+  it('rotates refresh tokens and rejects the old one (the pre-2026 option)', async () => {
     const first = fake.issueTokens('ana');
     const second = await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
     expect(second.status).toBe(200);

@@ -15,7 +15,14 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ app, deps, fake, close } = await buildTestAppWithFake(database(), { users: [{ id: 'ana-login', display_name: 'Ana Lima', account_id: 'accAna1' }] }));
+    ({ app, deps, fake, close } = await buildTestAppWithFake(database(), {
+      users: [
+        { id: 'ana-login', display_name: 'Ana Lima', account_id: 'accAna1' },
+        { id: 'otto-outsider', display_name: 'Otto Outsider' },
+      ],
+      // Development mode: only Ana is under User Management.
+      allowlist: ['ana-login'],
+    }));
   });
   afterAll(() => close());
   beforeEach(() => {
@@ -32,12 +39,18 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     // Browsers see the fake's consent page through the app (demo mode); here we go to the fake itself.
     expect(authorize.origin + authorize.pathname).toBe('http://127.0.0.1:3000/demo-spotify/authorize');
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorize.searchParams.get('scope')).toBe('user-top-read playlist-modify-private playlist-modify-public');
+    expect(authorize.searchParams.get('scope')).toBe('user-top-read playlist-modify-private');
     expect(authorize.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:3000/callback');
     const { html, callback } = await approveOnFake(fake, authorize.search, user);
     expect(html).toContain('Continue as Ana Lima');
     return { callback, cookie: cookieFrom(login), state: authorize.searchParams.get('state')! };
   }
+
+  it('asks Spotify for exactly the two scopes the app uses: user-top-read and playlist-modify-private', async () => {
+    const login = await app.inject({ method: 'GET', url: '/login' });
+    const scope = new URL(login.headers.location as string).searchParams.get('scope')!;
+    expect(scope.split(' ')).toEqual(['user-top-read', 'playlist-modify-private']);
+  });
 
   it('offers "Log in with Spotify" on the home page when logged out', async () => {
     const home = await app.inject({ method: 'GET', url: '/' });
@@ -61,7 +74,7 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     expect(user).toMatchObject({ display_name: 'Ana Lima', account_id: 'accAna1', needs_reauth: false });
     expect(user.last_login_at).toBeInstanceOf(Date);
     const tokens = (await findSpotifyTokens(database().db, user.id))!;
-    expect(tokens.scope).toBe('user-top-read playlist-modify-private playlist-modify-public');
+    expect(tokens.scope).toBe('user-top-read playlist-modify-private');
     expect(tokens.access_token_enc.startsWith('v1.')).toBe(true);
     expect(fake.requests.find((r) => r.path === '/api/token')!.body).toMatchObject({ grant_type: 'authorization_code', client_id: fake.clientId });
 
@@ -141,6 +154,22 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     expect(down.statusCode).toBe(503);
     expect(down.body).toContain('Try logging in again');
   }, 20_000);
+
+  it('explains User Management and the five-user limit when Spotify answers "User not registered in the Developer Dashboard"', async () => {
+    const { callback, cookie } = await startLogin('otto-outsider');
+    const refused = await app.inject({ method: 'GET', url: callback, headers: { cookie } });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    expect(refused.body).toContain('User not registered in the Developer Dashboard');
+    expect(refused.body).toContain('<strong>User Management</strong>');
+    expect(refused.body).toContain('<strong>at most five</strong>');
+    expect(refused.body).toContain('href="/login"');
+    expect(fake.requests.filter((r) => r.path === '/v1/me').map((r) => `${r.user} ${r.status}`)).toEqual(['otto-outsider 403']);
+    // Nothing was saved, and no session started.
+    expect(await findUserBySpotifyId(database().db, 'otto-outsider')).toBeUndefined();
+    const home = await app.inject({ method: 'GET', url: '/', headers: { cookie: cookieFrom(refused, cookie) } });
+    expect(home.body).toContain('Log in with Spotify');
+  });
 
   it('logs out only with a POST carrying the CSRF token', async () => {
     const { callback, cookie } = await startLogin();

@@ -152,6 +152,7 @@ describeEachEngine('pages: landing, home, snapshots, settings', ({ database }) =
       expect(before.json()).toEqual({
         archive: { first: '2026-07-01', latest: '2026-07-31', days: 3 },
         history: { imports: [], demoMode: true },
+        gaps: [],
         lastCapture: null,
         lastProblem: null,
         nextSnapshotAt: '2026-08-02T04:00:00.000Z',

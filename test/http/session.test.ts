@@ -28,6 +28,8 @@ describeEachEngine('sessions, requireUser and CSRF for other pages', ({ database
       NODE_ENV: 'production',
       DEMO_MODE: 'true',
       SESSION_SECRET: 'a-production-secret-that-is-long-enough-0123456789',
+      // Production requires a database setting; the test's own database is handed in instead.
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/handed-in',
     }));
     prodApp.get('/test-login/:id', async (request) => {
       request.session.set('userId', Number((request.params as { id: string }).id));

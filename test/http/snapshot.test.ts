@@ -21,6 +21,7 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     const users = [
       { id: 'snap-ana', display_name: 'Ana Snap' },
       { id: 'snap-new', display_name: 'New Account', topTrackCount: 0 },
+      { id: 'snap-local', display_name: 'Local Listener', topTrackCount: 20, localFiles: 2 },
     ];
     ({ app, fake, close } = await buildTestAppWithFake(database(), { clock, users }, { clock, spotify: { backoffBaseMs: 1 } }));
   });
@@ -142,5 +143,30 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     const post = await app.inject({ method: 'POST', url: '/snapshot' });
     expect(post.statusCode).toBe(302);
     expect(post.headers.location).toBe('/login');
+  });
+
+  it('a top list with local files (id: null) is captured without them, and the page says how many were left out', async () => {
+    const cookie = await logIn('snap-local'); // the first login's capture
+    const user = (await findUserBySpotifyId(database().db, 'snap-local'))!;
+    const ids = fake.topTrackObjects('snap-local', 'short_term', now).filter((t) => t.id !== null).map((t) => t.id);
+    expect(ids).toHaveLength(20);
+    expect(await snapshotRows(database().db, user.id, '2026-08-01', 'short_term')).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
+    const csrf = await csrfFrom(cookie);
+    const taken = await app.inject({
+      method: 'POST',
+      url: '/snapshot',
+      headers: { cookie: csrf.cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      payload: `_csrf=${encodeURIComponent(csrf.token)}`,
+    });
+    expect(taken.json()).toEqual({ outcome: 'captured', date: '2026-08-01', counts: { short_term: 20, medium_term: 20, long_term: 20 }, skipped_local_files: 6 });
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/snapshot',
+      headers: { cookie: csrf.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(csrf.token)}`,
+    });
+    expect([posted.statusCode, posted.headers.location]).toEqual([303, '/snapshot']);
+    const page = await app.inject({ method: 'GET', url: '/snapshot', headers: { cookie: cookieFrom(posted, csrf.cookie) } });
+    expect(page.body).toContain('Snapshot of 2026-08-01 saved: 20 short-term, 20 medium-term and 20 long-term tracks. 6 local files were left out (local files have no Spotify id to archive).');
   });
 });

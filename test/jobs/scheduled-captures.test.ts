@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findCaptureStatus, listCaptureStatus } from '../../src/repositories/capture-status.js';
-import { getUser, recordLogin } from '../../src/repositories/users.js';
+import { getUser, recordLogin, upsertUser } from '../../src/repositories/users.js';
 import { saveTokenResponse } from '../../src/services/spotify-user.js';
 import { connectUser, startJobInstance, TEST_CIPHER, topTrackCalls, waitFor, type JobInstance } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
@@ -87,6 +87,25 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
     expect(waiting[0]!.data.failures).toBe(0);
     const snapshots = await db().selectFrom('snapshots').select('user_id').where('user_id', '=', limited!.user.id).execute();
     expect(snapshots).toEqual([]);
+  });
+
+  it('a refresh token past its six months: one refused refresh, needs_reauth, no retry job, a lapse', { timeout: 60_000 }, async () => {
+    now = new Date('2026-07-02T04:00:00Z');
+    const spotifyId = `expired-${database().engine}`;
+    fake.addUser({ id: spotifyId, display_name: 'Expired' });
+    const user = await upsertUser(db(), { spotifyId });
+    // Authorized 2026-01-01: the refresh token died on 2026-07-01; the stored access token has expired too.
+    await saveTokenResponse({ db: db(), cipher: TEST_CIPHER, clock }, user.id, { ...fake.issueTokens(spotifyId, { authorizedAt: new Date('2026-01-01T00:00:00Z') }), expires_in: 1 });
+    now = new Date('2026-07-02T04:10:00Z');
+
+    const run = await instance.runner.runScheduledCaptures();
+    expect(run.userIds).toContain(user.id);
+    await waitFor('needs_reauth', async () => (await findCaptureStatus(db(), user.id))?.state === 'needs_reauth');
+    expect(await waitingJobs(user.id)).toEqual([]);
+    const calls = fake.requests.filter((r) => r.user === spotifyId).map((r) => `${r.method} ${r.path} ${r.status}`);
+    expect(calls).toEqual(['POST /api/token 400']);
+    const lapses = await db().selectFrom('spotify_access_lapses').select(['cause', 'restored_at']).where('user_id', '=', user.id).execute();
+    expect(lapses).toEqual([{ cause: 'expired', restored_at: null }]);
   });
 
   it('a revoked token marks the user needs_reauth: no retry, and the next day skips them', { timeout: 60_000 }, async () => {

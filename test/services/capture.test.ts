@@ -55,6 +55,7 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
       userId: user.id,
       snapshotDate: '2026-03-10',
       counts: { short_term: 50, medium_term: 50, long_term: 50 },
+      skippedLocalFiles: 0,
       outcome: 'captured',
     });
     for (const range of RANGES) {
@@ -170,6 +171,28 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
     });
   });
 
+  it('skips local files (id: null) with a count instead of failing the page', async () => {
+    const spotifyId = unique('loc');
+    fake.addUser({ id: spotifyId, display_name: 'Local Listener', localFiles: 3 });
+    const user = await createUser(db(), spotifyId);
+    const c = client();
+    const deps: CaptureDeps = {
+      db: db(),
+      clock,
+      spotifyFor: async () => {
+        const { access_token } = fake.issueTokens(spotifyId);
+        return { getTopTracks: (range, page) => c.getTopTracks(access_token, range, page) };
+      },
+    };
+    const outcome = await runCapture(deps, user.id, { mode: 'once' });
+    // Each range's page of 50 holds 3 local files and 47 tracks.
+    expect(outcome).toMatchObject({ kind: 'captured', result: { counts: { short_term: 47, medium_term: 47, long_term: 47 }, skippedLocalFiles: 9, outcome: 'captured' } });
+    const rows = await snapshotRows(db(), user.id, '2026-03-10', 'short_term');
+    expect(rows.map((r) => r.rank)).toEqual(Array.from({ length: 47 }, (_, i) => i + 1));
+    const catalogueIds = fake.topTrackObjects(spotifyId, 'short_term', now).filter((t) => t.id !== null).slice(0, 47).map((t) => t.id);
+    expect(rows.map((r) => r.track_id)).toEqual(catalogueIds);
+  });
+
   it('a new account with 12 top tracks is a valid snapshot of 12 ranks', async () => {
     const { spotifyId, user, deps } = await account(12);
     const outcome = await runCapture(deps, user.id, { mode: 'once' });
@@ -192,7 +215,7 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
     const outcome = await runCapture(deps, user.id, { mode: 'scheduled' });
     expect(outcome).toEqual({
       kind: 'captured',
-      result: { userId: user.id, snapshotDate: '2026-03-10', counts: { short_term: 0, medium_term: 0, long_term: 0 }, outcome: 'nothing_to_capture' },
+      result: { userId: user.id, snapshotDate: '2026-03-10', counts: { short_term: 0, medium_term: 0, long_term: 0 }, skippedLocalFiles: 0, outcome: 'nothing_to_capture' },
     });
     expect(await findCaptureStatus(db(), user.id)).toMatchObject({
       state: 'idle',

@@ -82,11 +82,38 @@ describeEachEngine('legacy verify and export', ({ database, engine }) => {
     expect(report).toEqual({ owner: 'vera', path: out, tracks: 59, snapshots: 66 });
 
     const file = new Sqlite(out, { readonly: true });
-    const schema = file.prepare("select sql from sqlite_master where type = 'table' order by name").all().map((r) => (r as { sql: string }).sql);
-    expect(schema).toEqual([
-      'CREATE TABLE snapshots (\n    track_id TEXT,\n    snapshot_date TEXT,\n    time_range TEXT,\n    rank INTEGER,\n    PRIMARY KEY (track_id, snapshot_date, time_range)\n)',
-      'CREATE TABLE tracks (\n    track_id TEXT PRIMARY KEY,\n    name TEXT NOT NULL,\n    artist_name TEXT NOT NULL,\n    album_name TEXT,\n    duration_ms INTEGER,\n    spotify_url TEXT,\n    raw_json TEXT\n)',
-    ]);
+    // What `sqlite3 OUT .schema` prints (sqlite_master in creation order): the tutorial's DDL.
+    const schema = file.prepare('select sql from sqlite_master where sql is not null order by rowid').all().map((r) => `${(r as { sql: string }).sql};`);
+    expect(schema.join('\n')).toBe(
+      [
+        'CREATE TABLE tracks (',
+        '    track_id TEXT PRIMARY KEY,',
+        '    name TEXT NOT NULL,',
+        '    artist_name TEXT NOT NULL,',
+        '    album_name TEXT,',
+        '    duration_ms INTEGER,',
+        '    spotify_url TEXT,',
+        '    raw_json TEXT',
+        ');',
+        'CREATE TABLE snapshots (',
+        '    track_id TEXT NOT NULL,',
+        '    snapshot_date TEXT NOT NULL,',
+        '    time_range TEXT NOT NULL,',
+        '    rank INTEGER NOT NULL,',
+        '    PRIMARY KEY (track_id, snapshot_date, time_range),',
+        '    FOREIGN KEY (track_id) REFERENCES tracks(track_id)',
+        ');',
+      ].join('\n'),
+    );
+    // SQLite's own reading of it: NOT NULL, key columns and the foreign key.
+    const columns = (table: string) =>
+      (file.prepare(`select name, type, "notnull", pk from pragma_table_info('${table}') order by cid`).all() as Array<Record<string, unknown>>).map(
+        (c) => `${c.name as string} ${c.type as string}${c.notnull ? ' NOT NULL' : ''}${c.pk ? ` pk${c.pk as number}` : ''}`,
+      );
+    expect(columns('tracks')).toEqual(['track_id TEXT pk1', 'name TEXT NOT NULL', 'artist_name TEXT NOT NULL', 'album_name TEXT', 'duration_ms INTEGER', 'spotify_url TEXT', 'raw_json TEXT']);
+    expect(columns('snapshots')).toEqual(['track_id TEXT NOT NULL pk1', 'snapshot_date TEXT NOT NULL pk2', 'time_range TEXT NOT NULL pk3', 'rank INTEGER NOT NULL']);
+    expect(file.prepare("select \"table\", \"from\", \"to\" from pragma_foreign_key_list('snapshots')").all()).toEqual([{ table: 'tracks', from: 'track_id', to: 'track_id' }]);
+    expect(file.pragma('foreign_key_check')).toEqual([]);
     expect(file.prepare("select track_id, snapshot_date, time_range, rank from snapshots where snapshot_date = '2026-11-28' order by rank").all()).toEqual([
       { track_id: 'g3', snapshot_date: '2026-11-28', time_range: 'long_term', rank: 1 },
       { track_id: 't_weird', snapshot_date: '2026-11-28', time_range: 'long_term', rank: 2 },

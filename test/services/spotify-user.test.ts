@@ -55,20 +55,41 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
     expect(tokenCalls()).toBe(0);
   });
 
-  it('refreshes an expiring token before the call and stores the rotated refresh token', async () => {
+  it('refreshes an expiring token before the call and keeps the refresh token Spotify did not replace (2026)', async () => {
     const { user, tokens } = await connectedUser();
     now = new Date('2026-05-01T08:59:30Z'); // within the 60 s margin
     const page = await spotifyForUser(deps, user.id).getTopTracks('short_term', { limit: 50 });
     expect(page.items).toHaveLength(50);
     expect(tokenCalls()).toBe(1);
     const row = (await findSpotifyTokens(database().db, user.id))!;
-    const storedRefresh = cipher.decrypt(row.refresh_token_enc);
-    expect(storedRefresh).not.toBe(tokens.refresh_token);
+    expect(cipher.decrypt(row.refresh_token_enc)).toBe(tokens.refresh_token);
     expect(row.expires_at.toISOString()).toBe('2026-05-01T09:59:30.000Z');
-    // The stored (rotated) refresh token is the live one: it refreshes again.
+    // The kept refresh token still works an hour later.
     now = new Date('2026-05-01T10:30:00Z');
     await spotifyForUser(deps, user.id).getMe();
     expect(tokenCalls()).toBe(2);
+  });
+
+  it('stores the rotated refresh token when Spotify rotates it (the pre-2026 behaviour)', async () => {
+    const rotating = await startFakeSpotify({ clock, users: [], refreshTokens: 'rotating' });
+    try {
+      const rotatingDeps = { ...deps, client: createSpotifyClient({ accountsUrl: rotating.accountsUrl, apiUrl: rotating.apiUrl, clientId: rotating.clientId, fetch, clock, maxInProcessWaitSeconds: 0, backoffBaseMs: 1 }) };
+      const spotifyId = unique('rot');
+      rotating.addUser({ id: spotifyId, display_name: spotifyId });
+      const user = await createUser(database().db, spotifyId);
+      const tokens = rotating.issueTokens(spotifyId);
+      await saveTokenResponse(rotatingDeps, user.id, tokens);
+      now = new Date('2026-05-01T09:30:00Z');
+      await spotifyForUser(rotatingDeps, user.id).getMe();
+      const stored = cipher.decrypt((await findSpotifyTokens(database().db, user.id))!.refresh_token_enc);
+      expect(stored).not.toBe(tokens.refresh_token);
+      // The stored (rotated) refresh token is the live one: it refreshes again.
+      now = new Date('2026-05-01T10:30:00Z');
+      expect((await spotifyForUser(rotatingDeps, user.id).getMe()).id).toBe(spotifyId);
+      expect(rotating.requests.filter((r) => r.path === '/api/token').map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      await rotating.stop();
+    }
   });
 
   it('on a 401 refreshes once and retries', async () => {

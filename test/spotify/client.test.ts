@@ -10,6 +10,7 @@ import {
   SpotifyResponseError,
   SpotifyUnauthorizedError,
   SpotifyUnavailableError,
+  SpotifyUserNotRegisteredError,
 } from '../../src/spotify/errors.js';
 
 let fake: FakeSpotify;
@@ -49,9 +50,17 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
     expect(page.total).toBe(50);
     expect(page.next).toBeNull();
     expect(page.items[0]).not.toHaveProperty('popularity');
-    expect(page.items[0]!.preview_url).toBeNull();
+    expect(page.items[0]).toHaveProperty('preview_url', null);
     const request = fake.requests.find((r) => r.path === '/v1/me/top/tracks')!;
     expect(request.query).toEqual({ time_range: 'short_term', limit: '50', offset: '0' });
+  });
+
+  it('accepts a page with local files (id: null) instead of failing it', async () => {
+    fake.addUser({ id: 'lou', display_name: 'Lou', topTrackCount: 10, localFiles: 2 });
+    const { c } = client();
+    const page = await c.getTopTracks(fake.issueTokens('lou').access_token, 'short_term', { limit: 50 });
+    expect(page.items.map((t) => t.id === null)).toEqual([false, true, false, true, false, false, false, false, false, false, false, false]);
+    expect(page.items[1]).toMatchObject({ id: null, is_local: true, name: 'Home Recording 1', uri: 'spotify:local:lou:Local+Files:Home+Recording+1:180' });
   });
 
   it('returns a short account\'s 12 tracks', async () => {
@@ -177,14 +186,35 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
     await expect(c.getMe(token)).rejects.toThrow(new SpotifyUnauthorizedError('GET /me', 'The access token expired'));
   });
 
-  it('rotates refresh tokens and rejects reuse of the old one as reauth-required', async () => {
+  it('refreshes without rotation (2026): no new refresh token, and the original keeps working', async () => {
     const { c } = client();
     const first = fake.issueTokens('ana');
     const second = await c.refreshToken(first.refresh_token);
-    expect(second.refresh_token).toBeDefined();
-    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.refresh_token).toBeUndefined();
     expect((await c.getMe(second.access_token)).id).toBe('ana');
-    await expect(c.refreshToken(first.refresh_token)).rejects.toBeInstanceOf(SpotifyReauthRequiredError);
+    const third = await c.refreshToken(first.refresh_token);
+    expect((await c.getMe(third.access_token)).id).toBe('ana');
+  });
+
+  it('reports a refresh token past its 6 months as SpotifyReauthRequiredError naming the expiry', async () => {
+    const { c } = client();
+    const tokens = fake.issueTokens('ana', { authorizedAt: new Date(Date.now() - 200 * 86_400_000) });
+    const error = await c.refreshToken(tokens.refresh_token).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpotifyReauthRequiredError);
+    expect(((error as Error).cause as Error).message).toBe('invalid_grant: Refresh token expired');
+  });
+
+  it('reports the development-mode plain-text 403 as SpotifyUserNotRegisteredError', async () => {
+    const dev = await startFakeSpotify({ allowlist: ['ana'], users: [{ id: 'ana', display_name: 'Ana' }, { id: 'zed', display_name: 'Zed' }] });
+    try {
+      const { c } = client({ apiUrl: dev.apiUrl, accountsUrl: dev.accountsUrl });
+      const error = await c.getMe(dev.issueTokens('zed').access_token).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SpotifyUserNotRegisteredError);
+      expect((error as SpotifyUserNotRegisteredError).status).toBe(403);
+      expect((await c.getMe(dev.issueTokens('ana').access_token)).id).toBe('ana');
+    } finally {
+      await dev.stop();
+    }
   });
 
   it('reports a revoked refresh token as SpotifyReauthRequiredError', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRedirectUri, DEVELOPMENT_SESSION_SECRET, loadConfig, type Env } from '../../src/config.js';
+import { checkRedirectUri, DEVELOPMENT_SESSION_SECRET, loadConfig, loadDatabaseConfig, type Env } from '../../src/config.js';
 import { ConfigError } from '../../src/lib/errors.js';
 
 const SECRET = 'x'.repeat(40);
@@ -127,12 +127,46 @@ describe('loadConfig', () => {
       expect(Object.keys(problems({ ...noSpotify, SESSION_SECRET: SECRET }))).toEqual(['SPOTIFY_CLIENT_ID']);
       const demo = loadConfig({ ...noSpotify, SESSION_SECRET: SECRET, DEMO_MODE: 'true' });
       expect(demo.demoMode).toBe(true);
-      expect(demo.host).toBe('0.0.0.0');
+      expect(demo.host).toBe('::');
+    });
+
+    it('refuses to fall back to the embedded database, naming the variables to set', () => {
+      const { DATABASE_URL: _, ...noDatabase } = base;
+      expect(problems({ ...noDatabase, SESSION_SECRET: SECRET })).toEqual({
+        DATABASE_URL:
+          "is not set, and production does not fall back to the embedded database (its files would live on this machine's disk, " +
+          'which a PaaS wipes on every deploy). Set DATABASE_URL (Railway: ${{Postgres.DATABASE_URL}}) or the tutorial\'s DB_HOST, ' +
+          'DB_PORT, DB_NAME, DB_USER and DB_PASSWORD. To run the embedded database in production on purpose (one process only, ' +
+          'on a persistent disk), set EMBEDDED_IN_PRODUCTION=true and DATA_DIR.',
+      });
+      // DATA_DIR alone is not consent: a volume path copied from a template must not hide a missing DATABASE_URL.
+      expect(Object.keys(problems({ ...noDatabase, SESSION_SECRET: SECRET, DATA_DIR: '/data' }))).toEqual(['DATABASE_URL']);
+      expect(problems({ ...noDatabase, SESSION_SECRET: SECRET, EMBEDDED_IN_PRODUCTION: 'true' })).toEqual({
+        DATA_DIR: 'is required with EMBEDDED_IN_PRODUCTION=true: a folder on a persistent disk (e.g. a mounted volume).',
+      });
+      expect(problems({ ...noDatabase, SESSION_SECRET: SECRET, EMBEDDED_IN_PRODUCTION: 'yes', DATA_DIR: '/data' })).toMatchObject({
+        EMBEDDED_IN_PRODUCTION: '"yes" is not true or false.',
+      });
+      const embedded = loadConfig({ ...noDatabase, SESSION_SECRET: SECRET, EMBEDDED_IN_PRODUCTION: 'true', DATA_DIR: '/data' });
+      expect(embedded.database).toEqual({ kind: 'embedded', dataDir: '/data' });
+      // The tutorial's DB_* names configure the database as well as DATABASE_URL does.
+      const tutorial = loadConfig({ ...noDatabase, SESSION_SECRET: SECRET, DB_HOST: 'db', DB_NAME: 'music', DB_USER: 'me' });
+      expect(tutorial.database).toMatchObject({ kind: 'postgres', url: 'postgres://me@db:5432/music' });
+    });
+
+    it('database-only commands need only the database settings', () => {
+      expect(loadDatabaseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/d' })).toEqual({
+        nodeEnv: 'production',
+        isProduction: true,
+        database: { kind: 'postgres', url: 'postgres://u@h/d', poolMin: 2, poolMax: 10, statementTimeoutMs: 30000 },
+      });
+      expect(() => loadDatabaseConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: is not set, and production does not fall back/);
+      expect(loadDatabaseConfig({}).database).toEqual({ kind: 'embedded', dataDir: './data' });
     });
 
     it('starts with a strong secret', () => {
       const config = loadConfig({ ...base, SESSION_SECRET: SECRET, APP_URL: 'https://mtm.example.com/' });
-      expect(config).toMatchObject({ isProduction: true, demoMode: false, appUrl: 'https://mtm.example.com', host: '0.0.0.0' });
+      expect(config).toMatchObject({ isProduction: true, demoMode: false, appUrl: 'https://mtm.example.com', host: '::' });
     });
   });
 
@@ -140,6 +174,31 @@ describe('loadConfig', () => {
     expect(Object.keys(problems({ SPOTIFY_CLIENT_ID: 'x' }))).toEqual(['SPOTIFY_REDIRECT_URI']);
     expect(Object.keys(problems({ SPOTIFY_REDIRECT_URI: 'https://a.example/callback' }))).toEqual(['SPOTIFY_CLIENT_ID']);
     expect(Object.keys(problems({ SPOTIPY_CLIENT_SECRET: 'x' }))).toEqual(['SPOTIPY_CLIENT_SECRET']);
+  });
+});
+
+describe('the redirect URI reaches this app', () => {
+  const env = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/d', SESSION_SECRET: SECRET, SPOTIFY_CLIENT_ID: 'abc' };
+
+  it('must end in /callback, under whichever alias it came', () => {
+    expect(problems({ ...env, SPOTIFY_REDIRECT_URI: 'https://mtm.example.com/oauth/return' })).toEqual({
+      SPOTIFY_REDIRECT_URI:
+        '"https://mtm.example.com/oauth/return" must end in /callback, the app\'s login callback route, e.g. https://mtm.example.com/callback (and register exactly that in your Spotify app).',
+    });
+    expect(Object.keys(problems({ ...env, SPOTIPY_REDIRECT_URI: 'https://mtm.example.com/' }))).toEqual(['SPOTIPY_REDIRECT_URI']);
+  });
+
+  it("must be on APP_URL's host when both are set", () => {
+    expect(problems({ ...env, APP_URL: 'https://mtm.example.com', SPOTIPY_REDIRECT_URI: 'https://old.example.com/callback' })).toEqual({
+      SPOTIPY_REDIRECT_URI:
+        '"https://old.example.com/callback" is on old.example.com but APP_URL is on mtm.example.com; use https://mtm.example.com/callback (and register exactly that in your Spotify app).',
+    });
+    const ok = loadConfig({ ...env, APP_URL: 'https://mtm.example.com/', SPOTIPY_REDIRECT_URI: 'https://mtm.example.com/callback' });
+    expect(ok.spotify?.redirectUri).toBe('https://mtm.example.com/callback');
+    // Behind a path prefix the callback lives under it.
+    expect(loadConfig({ ...env, APP_URL: 'https://example.com/mtm', SPOTIFY_REDIRECT_URI: 'https://example.com/mtm/callback' }).spotify?.redirectUri).toBe(
+      'https://example.com/mtm/callback',
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { AppError } from '../../lib/errors.js';
 import { deriveKey } from '../../lib/token-cipher.js';
 import { findUser } from '../../repositories/users.js';
 import { wantsJson } from '../respond.js';
+import { reauthBanner } from '../../services/spotify-access.js';
 
 /** The logged-in user, as every page and route sees it. */
 export interface CurrentUser {
@@ -15,6 +16,7 @@ export interface CurrentUser {
   spotifyId: string;
   displayName: string;
   needsReauth: boolean;
+  spotifyAuthorizedAt: Date | null;
 }
 
 /** What the login flow keeps between /login and /callback. */
@@ -93,6 +95,7 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
             spotifyId: user.spotify_id,
             displayName: user.display_name ?? user.spotify_id,
             needsReauth: user.needs_reauth,
+            spotifyAuthorizedAt: user.spotify_authorized_at,
           };
         } else {
           // The account was deleted since the cookie was issued.
@@ -106,6 +109,7 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
       reply.locals = {
         ...reply.locals,
         currentUser: request.currentUser,
+        reauthBanner: request.currentUser && reauthBanner(request.currentUser, deps.clock.now()),
         demoMode: deps.config.demoMode,
         flash: flash ?? null,
         csrfToken,

@@ -6,9 +6,13 @@ import { listUserSnapshotsPage, listUserTracksPage } from '../../repositories/le
 import { findUserBySpotifyId } from '../../repositories/users.js';
 import { validateOwner } from './import.js';
 
-/** The tutorial's schema, exactly as its Flask app created it. */
-export const LEGACY_SCHEMA_SQL = `
-CREATE TABLE tracks (
+/**
+ * The tutorial's schema, exactly as its Flask app created it: the NOT NULL columns, both primary
+ * keys and the snapshots -> tracks foreign key, so `sqlite3 .schema` of an export reads the same
+ * as the original file's and the old app runs on it unchanged. Every row we export satisfies
+ * them (our own schema is stricter).
+ */
+export const LEGACY_SCHEMA_SQL = `CREATE TABLE tracks (
     track_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     artist_name TEXT NOT NULL,
@@ -18,12 +22,14 @@ CREATE TABLE tracks (
     raw_json TEXT
 );
 CREATE TABLE snapshots (
-    track_id TEXT,
-    snapshot_date TEXT,
-    time_range TEXT,
-    rank INTEGER,
-    PRIMARY KEY (track_id, snapshot_date, time_range)
-);`;
+    track_id TEXT NOT NULL,
+    snapshot_date TEXT NOT NULL,
+    time_range TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    PRIMARY KEY (track_id, snapshot_date, time_range),
+    FOREIGN KEY (track_id) REFERENCES tracks(track_id)
+);
+`;
 
 const PAGE = 5000;
 
@@ -53,6 +59,8 @@ export async function exportLegacyFile(db: Db, options: { owner: string; outPath
   let snapshots = 0;
   try {
     out.pragma('journal_mode = DELETE');
+    // Enforced while writing, so a broken reference fails the export instead of shipping.
+    out.pragma('foreign_keys = ON');
     out.exec(LEGACY_SCHEMA_SQL);
     const insertTrack = out.prepare('INSERT INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?)');
     const insertSnapshot = out.prepare('INSERT INTO snapshots VALUES (?, ?, ?, ?)');
