@@ -111,6 +111,8 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
         currentUser: request.currentUser,
         reauthBanner: request.currentUser && reauthBanner(request.currentUser, deps.clock.now()),
         demoMode: deps.config.demoMode,
+        // The nav marks the page being shown (aria-current) from this.
+        requestPath: request.url.split('?')[0],
         flash: flash ?? null,
         csrfToken,
         csrfField: () => `<input type="hidden" name="_csrf" value="${csrfToken()}">`,
