@@ -14,11 +14,13 @@ import { demoSpotifyRoutes } from './routes/demo-spotify.js';
 import { aboutRoutes } from './routes/about.js';
 import { recordRoutes } from './routes/contracts.js';
 import { homeRoutes } from './routes/home.js';
+import { insightRoutes } from './routes/insights/index.js';
 import { playlistRoutes } from './routes/playlists.js';
 import { settingsRoutes } from './routes/settings.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureAfterLogin } from './services/capture-runs.js';
+import { protectionPlugin } from './routes/plugins/protection.js';
 import { sessionPlugin } from './routes/plugins/session.js';
 import { wantsJson } from './routes/respond.js';
 
@@ -38,8 +40,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // First, so every route registered below is recorded with its schema (route contracts test).
   recordRoutes(app);
 
+  // Headers and rate limits first: they apply to every route registered after them, errors included.
+  await app.register(protectionPlugin(deps));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/' });
-  await app.register(fastifyStatic, { root: HTMX_DIR, prefix: '/static/vendor/htmx/', decorateReply: false, allowedPath: (path) => path === '/htmx.min.js' });
+  // htmx from its npm package (pinned in package.json), so no copy of it lives in the tree.
+  await app.register(fastifyStatic, { root: HTMX_DIR, prefix: '/static/vendor/', decorateReply: false, allowedPath: (path) => path === '/htmx.min.js' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ cache: deps.config.isProduction }) },
     root: VIEWS_DIR,
@@ -62,6 +67,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(snapshotRoutes(deps));
   await app.register(settingsRoutes(deps));
   await app.register(settingsImportRoutes(deps));
+  await app.register(insightRoutes(deps));
   await app.register(playlistRoutes(deps));
   await app.register(aboutRoutes(deps));
   return app;
@@ -89,7 +95,13 @@ function renderError(raw: FastifyError | AppError, request: FastifyRequest, repl
 
   reply.code(status);
   if (wantsJson(request)) return reply.send({ error: { code, message } });
-  return reply.view('error.eta', { title: `${status} · Music Time Machine`, heading: outage ? 'Database unavailable' : headingFor(status), message });
+  const back = request.routeOptions.config?.errorBack;
+  return reply.view('error.eta', {
+    title: `${status} · Music Time Machine`,
+    heading: outage ? 'Database unavailable' : headingFor(status),
+    message,
+    ...(back && { backHref: back.href, backLabel: back.label }),
+  });
 }
 
 function errorStatus(error: FastifyError | AppError): number {

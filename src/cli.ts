@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { dbCommand } from './cli/db.js';
+import { explainCommand } from './cli/explain.js';
 import { exportSqliteCommand } from './cli/export-sqlite.js';
 import { fakeSpotifyCommand } from './cli/fake-spotify.js';
 import { importSqliteCommand } from './cli/import-sqlite.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   smokeCommand,
   secretCommand,
   fakeSpotifyCommand,
+  explainCommand,
 ];
 
 function help(): string {

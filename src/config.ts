@@ -1,4 +1,5 @@
 import { cronProblem } from './lib/cron.js';
+import { estimateSecretBits, shortestRepeatingUnit } from './lib/secret-strength.js';
 import { ConfigError, type ConfigProblem } from './lib/errors.js';
 
 /**
@@ -66,6 +67,28 @@ const WELL_KNOWN_SECRETS = new Set([
   'replace-me-with-a-long-random-string-of-at-least-32-bytes',
 ]);
 const MIN_SECRET_BYTES = 32;
+/** Estimated entropy a production secret must reach (lib/secret-strength.ts). */
+export const MIN_SECRET_BITS = 128;
+
+export interface LoadConfigOptions {
+  /**
+   * Outside production, the secret to use when SESSION_SECRET is unset: the one main.ts and the
+   * CLI keep in DATA_DIR (lib/local-secret.ts; see localSecretDir). Without it the public
+   * development constant is used, which only tests rely on.
+   */
+  localSecret?: string;
+}
+
+const SECRET_NAMES = ['SESSION_SECRET', 'FLASK_SECRET_KEY', 'SECRET_KEY'];
+
+/**
+ * Where a generated development secret belongs, when one is needed: outside production with no
+ * SESSION_SECRET (or alias) set, DATA_DIR (default ./data). undefined: none is needed.
+ */
+export function localSecretDir(env: Env): string | undefined {
+  if (pick(env, ['NODE_ENV'])?.value === 'production' || pick(env, SECRET_NAMES)) return undefined;
+  return pick(env, ['DATA_DIR'])?.value ?? './data';
+}
 
 /** What commands that only touch the database need (`db`, `import-sqlite`, `verify`, `export-sqlite`, `preflight`). */
 export interface DatabaseOnlyConfig {
@@ -88,7 +111,7 @@ export function loadDatabaseConfig(env: Env): DatabaseOnlyConfig {
   return Object.freeze({ nodeEnv, isProduction: nodeEnv === 'production', database: Object.freeze(database!) });
 }
 
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const problems: ConfigProblem[] = [];
   const problem = (variable: string, message: string) => problems.push({ variable, message });
 
@@ -103,7 +126,7 @@ export function loadConfig(env: Env): Config {
   const logLevel = pick(env, ['LOG_LEVEL'])?.value ?? (nodeEnv === 'test' ? 'silent' : 'info');
 
   const database = readDatabase(env, isProduction, problem);
-  const sessionSecret = readSessionSecret(env, isProduction, problem);
+  const sessionSecret = readSessionSecret(env, isProduction, problem, options.localSecret);
   const spotify = readSpotify(env, pick(env, ['APP_URL']) ? appUrl : undefined, problem);
 
   const demoFlag = pick(env, ['DEMO_MODE'])?.value;
@@ -267,23 +290,33 @@ function readDatabase(env: Env, isProduction: boolean, problem: Problem): Databa
   return { kind: 'embedded', dataDir: dataDir ?? './data' };
 }
 
-function readSessionSecret(env: Env, isProduction: boolean, problem: Problem): string | undefined {
-  const found = pick(env, ['SESSION_SECRET', 'FLASK_SECRET_KEY', 'SECRET_KEY']);
+function readSessionSecret(env: Env, isProduction: boolean, problem: Problem, localSecret: string | undefined): string | undefined {
+  const found = pick(env, SECRET_NAMES);
   const howTo = 'Generate one with `npx mtm secret` (or `openssl rand -base64 48`) and set it as SESSION_SECRET.';
   if (!found) {
     if (isProduction) {
       problem('SESSION_SECRET', `is required in production (it signs sessions and encrypts Spotify tokens). ${howTo}`);
       return undefined;
     }
-    return DEVELOPMENT_SESSION_SECRET;
+    return localSecret ?? DEVELOPMENT_SESSION_SECRET;
   }
   if (isProduction) {
-    if (WELL_KNOWN_SECRETS.has(found.value.toLowerCase()) || found.value === DEVELOPMENT_SESSION_SECRET) {
+    // "changeme" pasted five times is still "changeme".
+    const unit = shortestRepeatingUnit([...found.value]).join('').toLowerCase();
+    if (WELL_KNOWN_SECRETS.has(found.value.toLowerCase()) || WELL_KNOWN_SECRETS.has(unit) || found.value === DEVELOPMENT_SESSION_SECRET) {
       problem(found.name, `is a well-known development value; anyone could forge sessions with it. ${howTo}`);
       return undefined;
     }
     if (Buffer.byteLength(found.value, 'utf8') < MIN_SECRET_BYTES) {
       problem(found.name, `is shorter than ${MIN_SECRET_BYTES} bytes. ${howTo}`);
+      return undefined;
+    }
+    const bits = Math.floor(estimateSecretBits(found.value));
+    if (bits < MIN_SECRET_BITS) {
+      problem(
+        found.name,
+        `is too easy to guess (about ${bits} bits of entropy: repeated or sequential characters; at least ${MIN_SECRET_BITS} are needed). ${howTo}`,
+      );
       return undefined;
     }
   }

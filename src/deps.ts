@@ -1,9 +1,11 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { DEMO_USERS, startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { createKeyedRateLimiter, createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 import { createJobRunner, type JobRunner } from './jobs/runner.js';
 import type { CaptureDeps } from './services/capture.js';
 import type { RetryPolicy } from './services/capture-runs.js';
@@ -27,6 +29,8 @@ export interface Deps {
   readonly capture: CaptureDeps;
   /** pg-boss: scheduled captures. Created here, started by main.ts after the migrations. */
   readonly jobs: JobRunner;
+  /** Limits that protect the instance from hostile or runaway clients (tests make them small). */
+  readonly limits: AppLimits;
   /** Releases everything in reverse order of creation; safe to call twice. */
   close(): Promise<void>;
 }
@@ -41,7 +45,39 @@ export interface SpotifyDeps {
   forUser(userId: number): SpotifyForUser;
 }
 
+export interface AppLimits {
+  /** Uploads stream into private folders `mtm-upload-*` under this one (swept at start-up). */
+  readonly uploadRoot: string;
+  /** An upload body that sends nothing for this long is answered 408. */
+  readonly uploadIdleTimeoutMs: number;
+  /**
+   * Requests per client address and window, by group: /login and /callback; POST routes;
+   * /api/*. Over it: 429 with Retry-After (routes/plugins/protection.ts).
+   */
+  readonly rateLimitWindowMs: number;
+  readonly loginRequestsPerWindow: number;
+  readonly postRequestsPerWindow: number;
+  readonly apiRequestsPerWindow: number;
+  /** One on-demand capture (POST /snapshot) per user per this long. */
+  readonly captureCooldownMs: number;
+  /** One user's share of the instance's Spotify budget (SPOTIFY_RATE_LIMIT), as a fraction. */
+  readonly spotifyUserShare: number;
+}
+
+export const DEFAULT_LIMITS: AppLimits = {
+  uploadRoot: join(tmpdir(), 'mtm-uploads'),
+  uploadIdleTimeoutMs: 60_000,
+  rateLimitWindowMs: 60_000,
+  loginRequestsPerWindow: 30,
+  postRequestsPerWindow: 60,
+  apiRequestsPerWindow: 300,
+  captureCooldownMs: 3 * 60_000,
+  spotifyUserShare: 0.5,
+};
+
 export interface DepsOverrides {
+  /** Tests: small limits and timeouts, a private upload folder. */
+  limits?: Partial<AppLimits>;
   database?: Database;
   clock?: Clock;
   logger?: Logger;
@@ -108,14 +144,18 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     throw error;
   }
   const { redirectUri: redirectOverride, ...clientOverrides } = overrides.spotify ?? {};
-  // One bucket for every request this instance sends to Spotify, whoever it is for.
+  const limits: AppLimits = Object.freeze({ ...DEFAULT_LIMITS, ...overrides.limits });
+  // One bucket for every request this instance sends to Spotify, whoever it is for...
   const limiter: RateLimiter = createRateLimiter({ perSecond: config.spotifyRequestsPerSecond, burst: config.spotifyRequestsPerSecond });
+  // ...and under it one per user, so a user in a loop waits on their own bucket, not everyone's.
+  const userShare = Math.max(1, config.spotifyRequestsPerSecond * limits.spotifyUserShare);
+  const userLimiters = createKeyedRateLimiter({ perSecond: userShare, burst: Math.max(1, Math.ceil(userShare)) });
   const client = createSpotifyClient({ ...clientOptions, limiter, ...clientOverrides });
   const spotify: SpotifyDeps = {
     client,
     redirectUri: redirectOverride ?? redirectUri,
     fake,
-    forUser: (userId) => spotifyForUser({ db: database.db, client, cipher: tokenCipher, clock }, userId),
+    forUser: (userId) => spotifyForUser({ db: database.db, client, cipher: tokenCipher, clock, userLimiter: userLimiters.forKey(userId) }, userId),
   };
 
   const capture: CaptureDeps = { db: database.db, clock, spotifyFor: async (userId) => spotify.forUser(userId) };
@@ -142,6 +182,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     spotify,
     capture,
     jobs,
+    limits,
     close: () =>
       (closed ??= (async () => {
         try {

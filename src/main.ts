@@ -1,13 +1,14 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import type { Config } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createDeps, type Deps } from './deps.js';
 import { toIsoDate } from './lib/dates.js';
 import { environmentWithFile } from './lib/env-file.js';
 import { connectDemoListeners, seedDemoHistory } from './services/demo-seed.js';
 import { AppError, errorMessage } from './lib/errors.js';
+import { loadRuntimeConfig } from './runtime-config.js';
 
 /** How long a shutdown may take before in-flight requests are cut off. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -169,7 +170,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     // Started by npm (`npm start`) or npx: see StartOptions.stopWhenOrphaned.
     const underNpm = process.env.npm_lifecycle_event !== undefined || process.env.npm_command !== undefined;
-    const server = await startServer(loadConfig(environmentWithFile(process.env)), { stopWhenOrphaned: underNpm });
+    const server = await startServer(loadRuntimeConfig(environmentWithFile(process.env)), { stopWhenOrphaned: underNpm });
     process.exitCode = await server.stopped;
   } catch (error) {
     reportFatal(error);

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, loadDatabaseConfig, type Config, type DatabaseOnlyConfig } from '../config.js';
+import { loadDatabaseConfig, type Config, type DatabaseOnlyConfig } from '../config.js';
+import { loadRuntimeConfig } from '../runtime-config.js';
 import { environmentWithFile } from '../lib/env-file.js';
 import { AppError } from '../lib/errors.js';
 
@@ -47,7 +48,7 @@ export function parseCommandArgs<O extends ParseArgsConfig['options']>(argv: str
 /** The configuration for a command, honouring `--env-file`. */
 export function configFor(env: NodeJS.ProcessEnv, envFile: string | undefined): Config {
   const merged = environmentWithFile(env, envFile ? { path: envFile, required: true } : undefined);
-  return loadConfig(merged);
+  return loadRuntimeConfig(merged);
 }
 
 /**

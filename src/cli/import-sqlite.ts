@@ -40,14 +40,23 @@ export const importSqliteCommand: Command = {
     const killAt = io.env[KILL_AT_VARIABLE];
     const bar = progressBar(process.stderr, !values.json && process.stderr.isTTY === true);
     // Loaded here, not at start-up: every other `mtm` command starts faster without them.
-    const [{ openDatabase }, { migrateToLatest }, { systemClock }, { importLegacyFile }, { fileRejectSink }] = await Promise.all([
+    const [{ openDatabase }, { migrateToLatest }, { systemClock }, { importLegacyFile }, { openFileRejectSink }] = await Promise.all([
       import('../db/database.js'),
       import('../db/migrate.js'),
       import('../lib/clock.js'),
       import('../services/legacy/import.js'),
       import('../services/legacy/rejects.js'),
     ]);
-    const database = await openDatabase(config.database);
+    // Before anything is read or written: an unwritable --rejects path is one message, not a
+    // failure after the import committed.
+    const rejects = values.rejects ? await openFileRejectSink(values.rejects) : undefined;
+    let database;
+    try {
+      database = await openDatabase(config.database);
+    } catch (error) {
+      await rejects?.abort();
+      throw error;
+    }
     try {
       await migrateToLatest(database.db);
       const report = await importLegacyFile(database.withBulkSession, {
@@ -55,7 +64,7 @@ export const importSqliteCommand: Command = {
         owner: values.owner,
         dryRun: values['dry-run'],
         constraints: values['keep-constraints'] ? 'keep' : values['rebuild-indexes'] ? 'rebuild' : 'auto',
-        rejects: values.rejects ? fileRejectSink(values.rejects) : undefined,
+        rejects,
         clock: systemClock,
         onProgress: (p) => bar.update(p.rowsRead, p.totalRows, p.phase),
         checkpoint: (name) => {
@@ -69,6 +78,10 @@ export const importSqliteCommand: Command = {
         printReport(io, report, file, values.rejects);
       }
       return 0;
+    } catch (error) {
+      // The service cleans up after a failed run; this covers failures before the run (a bad file).
+      await rejects?.abort();
+      throw error;
     } finally {
       bar.done();
       await database.close();

@@ -4,6 +4,9 @@
 // Protocol: the parent posts { id, op, sql, params, blob }; we answer { id, result } or { id, error }.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+// pg_trgm (typo-tolerant search, migration 0008) is a PGlite extension: loaded here so its
+// CREATE EXTENSION works as on PostgreSQL.
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { TYPE_PARSERS } from './type-parsers.js';
 
 /** The fields of a PostgreSQL error that callers rely on (same names as node-postgres). */
@@ -25,7 +28,7 @@ let db;
 try {
   // loadDataDir: start from a dumped database (tests clone a migrated template this way).
   const loadDataDir = workerData.loadDataDir ? new Blob([workerData.loadDataDir]) : undefined;
-  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir });
+  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir, extensions: { pg_trgm } });
   parentPort.postMessage({ id: 0, result: 'ready' });
 } catch (error) {
   parentPort.postMessage({ id: 0, error: serializeError(error) });

@@ -22,6 +22,8 @@ export interface UsersTable {
   created_at: CreatedAt;
   last_login_at: Date | null;
   needs_reauth: Generated<boolean>;
+  /** Bumped to end every session issued before (logout, disconnect); cookies carry the value. */
+  session_version: Generated<number>;
   /** The user's last consent (login): their refresh token expires six months after it. */
   spotify_authorized_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
@@ -54,6 +56,22 @@ export interface TracksTable {
   search_vector: ColumnType<string, never, never>;
   first_seen_at: CreatedAt;
   updated_at: Generated<Date>;
+  /** True while the row came only from legacy files: a foreign-key placeholder nobody is shown. */
+  file_only: Generated<boolean>;
+}
+
+/** A track as one user's legacy file described it (only that user sees it; see visibleTracks). */
+export interface UserTracksTable {
+  user_id: number;
+  track_id: string;
+  name: string;
+  artist_name: string;
+  album_name: string | null;
+  duration_ms: number | null;
+  spotify_url: string | null;
+  raw_json: ColumnType<JsonObject | null, string | null, string | null>;
+  search_vector: ColumnType<string, never, never>;
+  imported_at: CreatedAt;
 }
 
 export interface SnapshotsTable {
@@ -104,15 +122,24 @@ export interface CaptureStatusTable {
   updated_at: Generated<Date>;
 }
 
+/** Moved by triggers whenever a user's snapshots change (migrations/0008_insights.sql); keys per-user caches. */
+export interface ArchiveVersionsTable {
+  user_id: number;
+  version: number;
+  changed_at: Generated<Date>;
+}
+
 export interface DB {
   users: UsersTable;
   spotify_tokens: SpotifyTokensTable;
   tracks: TracksTable;
+  user_tracks: UserTracksTable;
   snapshots: SnapshotsTable;
   playlists: PlaylistsTable;
   import_runs: ImportRunsTable;
   capture_status: CaptureStatusTable;
   spotify_access_lapses: SpotifyAccessLapsesTable;
+  archive_versions: ArchiveVersionsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,214 +1,235 @@
 import * as echarts from 'echarts';
 
 /**
- * Charts rendered to SVG on the server (ECharts SSR), so every chart shows without JavaScript
- * and the page is complete when it arrives. One look for every chart in the app: the dark theme's
- * text and grid colours, and one colour per time range.
+ * Charts as SVG strings rendered on the server (ECharts server-side rendering): readable without
+ * JavaScript, no script in the page. Pure functions: options in, SVG out. The three time ranges
+ * have one colour each, used by every chart, legend and badge (public/app.css uses the same).
  */
+// The snapshot time ranges (db/schema.ts TimeRange), spelled out: lib/ imports nothing of the app.
+type TimeRange = 'short_term' | 'medium_term' | 'long_term';
 
-export type RangeName = 'short_term' | 'medium_term' | 'long_term';
+export const RANGE_COLORS: Readonly<Record<TimeRange, string>> = {
+  short_term: '#4fc3f7',
+  medium_term: '#ffb74d',
+  long_term: '#ce93d8',
+};
 
-/** The three time ranges' colours; the same values as --range-* in public/app.css. */
-export const RANGE_COLOURS: Readonly<Record<RangeName, string>> = Object.freeze({
-  short_term: '#ff7ab2',
-  medium_term: '#7dcfff',
-  long_term: '#c3a6ff',
-});
-
-export const RANGE_LABELS: Readonly<Record<RangeName, string>> = Object.freeze({
+export const RANGE_LABELS: Readonly<Record<TimeRange, string>> = {
   short_term: 'Last 4 weeks',
   medium_term: 'Last 6 months',
   long_term: 'About a year',
-});
+};
 
-/** Colour of a series that is not a time range. */
-export const NEUTRAL_COLOUR = '#ffb86b';
+/** For series that are not one time range (artists, albums, years). */
+export const NEUTRAL_COLOR = '#80cbc4';
 
-const TEXT = '#c9ccd3';
-const GRID = '#2c313c';
-
-export interface ChartSeries {
-  name: string;
-  /** One value per category; null leaves a gap. */
-  values: ReadonlyArray<number | null>;
-  /** A time range picks its colour; otherwise `colour`, otherwise the neutral colour. */
-  range?: RangeName;
-  colour?: string;
-}
+const TEXT = '#c7ccd1';
+const GRID_LINE = '#2a2e36';
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 export interface ChartSize {
   width?: number;
   height?: number;
 }
 
-export interface LineChartSpec extends ChartSize {
-  /** What the chart shows, for screen readers (the table under it has the numbers). */
-  label: string;
-  categories: readonly string[];
-  series: readonly ChartSeries[];
-  yName: string;
-  xName?: string;
-  /** Fill under the line (one series). */
+export interface LineSeries {
+  name: string;
+  color: string;
+  /** One value per category, or [x, y] pairs on a time axis; a null value breaks the line. */
+  data: ReadonlyArray<number | null> | ReadonlyArray<readonly [string, number | null]>;
   area?: boolean;
-  /** Integer steps on the value axis (counts). */
-  integers?: boolean;
 }
 
-export interface BarChartSpec extends ChartSize {
+export interface LineChartOptions extends ChartSize {
+  /** Category labels (x axis); omit for a time axis with [date, value] pairs. */
+  categories?: readonly string[];
+  series: readonly LineSeries[];
+  xName: string;
+  yName: string;
+  /** Rank charts: 1 at the top. */
+  invertY?: boolean;
+  yMin?: number;
+  yMax?: number;
+  /** Short description for screen readers. */
   label: string;
-  /** Bar labels, top to bottom for horizontal bars. */
-  categories: readonly string[];
-  series: readonly ChartSeries[];
-  /** The value axis' name, with its unit. */
-  valueName: string;
-  /** Horizontal bars (top-N lists, the default) or vertical columns. */
-  horizontal?: boolean;
 }
 
-/** A line (or area) chart of change over time, as an SVG string. */
-export function lineChartSvg(spec: LineChartSpec): string {
-  const many = spec.categories.length > 60;
-  return render(spec, {
-    grid: { left: 56, right: 24, top: spec.series.length > 1 ? 40 : 24, bottom: 48 },
-    legend: legendFor(spec.series),
+/** Change over time: a line (or area) per series. */
+export function lineChartSvg(options: LineChartOptions): string {
+  const timeAxis = !options.categories;
+  const many = options.series.some((s) => s.data.length > 60);
+  return render(options, {
+    legend: options.series.length > 1 ? { top: 0, textStyle: { color: TEXT }, itemGap: 16 } : undefined,
+    grid: { left: 56, right: 16, top: options.series.length > 1 ? 40 : 24, bottom: 48 },
     xAxis: {
-      type: 'category',
-      data: [...spec.categories],
-      name: spec.xName,
+      type: timeAxis ? 'time' : 'category',
+      data: options.categories ? [...options.categories] : undefined,
+      name: options.xName,
       nameLocation: 'middle',
       nameGap: 30,
-      boundaryGap: false,
       axisLabel: { color: TEXT, hideOverlap: true },
-      axisLine: { lineStyle: { color: GRID } },
+      axisLine: { lineStyle: { color: TEXT } },
+      nameTextStyle: { color: TEXT },
     },
-    yAxis: valueAxis(spec.yName, spec.integers ?? false),
-    series: spec.series.map((s) => ({
+    yAxis: {
+      type: 'value',
+      name: options.yName,
+      nameLocation: 'middle',
+      nameGap: 40,
+      inverse: options.invertY ?? false,
+      min: options.yMin,
+      max: options.yMax,
+      minInterval: 1,
+      axisLabel: { color: TEXT },
+      nameTextStyle: { color: TEXT },
+      splitLine: { lineStyle: { color: GRID_LINE } },
+    },
+    series: options.series.map((s) => ({
       type: 'line',
       name: s.name,
-      data: [...s.values],
+      data: s.data.map((d) => (Array.isArray(d) ? [...d] : d)),
+      color: s.color,
       showSymbol: !many,
       symbolSize: 5,
       connectNulls: false,
-      lineStyle: { width: 2, color: colourOf(s) },
-      itemStyle: { color: colourOf(s) },
-      areaStyle: spec.area ? { color: colourOf(s), opacity: 0.18 } : undefined,
+      lineStyle: { width: 2 },
+      areaStyle: s.area ? { opacity: 0.25 } : undefined,
     })),
   });
 }
 
-/** A bar chart (horizontal by default, for top-N lists), as an SVG string. */
-export function barChartSvg(spec: BarChartSpec): string {
-  const horizontal = spec.horizontal ?? true;
-  const categoryAxis = {
-    type: 'category',
-    data: horizontal ? [...spec.categories].reverse() : [...spec.categories],
-    axisLabel: { color: TEXT, width: horizontal ? 100 : undefined, overflow: 'truncate', hideOverlap: !horizontal },
-    axisLine: { lineStyle: { color: GRID } },
-  };
-  const values = valueAxis(spec.valueName, true);
-  return render(spec, {
-    grid: { left: horizontal ? 120 : 56, right: 32, top: spec.series.length > 1 ? 40 : 16, bottom: 48 },
-    legend: legendFor(spec.series),
-    xAxis: horizontal ? { ...values, nameLocation: 'middle', nameGap: 30 } : categoryAxis,
-    yAxis: horizontal ? categoryAxis : values,
-    series: spec.series.map((s) => ({
-      type: 'bar',
-      name: s.name,
-      data: horizontal ? [...s.values].reverse() : [...s.values],
-      itemStyle: { color: colourOf(s), borderRadius: horizontal ? [0, 3, 3, 0] : [3, 3, 0, 0] },
-      barMaxWidth: 28,
-    })),
-  });
+export interface BarChartOptions extends ChartSize {
+  /** Top-N labels, first is the largest (drawn at the top). */
+  labels: readonly string[];
+  values: readonly number[];
+  color: string;
+  xName: string;
+  label: string;
 }
 
-function valueAxis(name: string, integers: boolean) {
-  return {
-    type: 'value',
-    name,
-    nameTextStyle: { color: TEXT, align: 'left' },
-    minInterval: integers ? 1 : undefined,
-    axisLabel: { color: TEXT },
-    splitLine: { lineStyle: { color: GRID } },
-  };
+/** A top-N list: horizontal bars, the first label on top. */
+export function barChartSvg(options: BarChartOptions): string {
+  const height = options.height ?? Math.max(120, 40 + options.labels.length * 28);
+  return render(
+    { ...options, height },
+    {
+      grid: { left: 16, right: 40, top: 8, bottom: 40, containLabel: true },
+      xAxis: {
+        type: 'value',
+        name: options.xName,
+        nameLocation: 'middle',
+        nameGap: 26,
+        minInterval: 1,
+        axisLabel: { color: TEXT },
+        nameTextStyle: { color: TEXT },
+        splitLine: { lineStyle: { color: GRID_LINE } },
+      },
+      yAxis: {
+        type: 'category',
+        inverse: true,
+        data: options.labels.map((l) => truncate(l, (options.width ?? 720) < 480 ? 16 : 28)),
+        axisLabel: { color: TEXT },
+        axisLine: { lineStyle: { color: TEXT } },
+      },
+      series: [
+        {
+          type: 'bar',
+          data: [...options.values],
+          color: options.color,
+          barMaxWidth: 20,
+          label: { show: true, position: 'right', color: TEXT },
+        },
+      ],
+    },
+  );
 }
 
-function legendFor(series: readonly ChartSeries[]) {
-  return series.length > 1 ? { top: 0, textStyle: { color: TEXT }, data: series.map((s) => s.name) } : undefined;
-}
-
-function colourOf(series: ChartSeries): string {
-  return series.range ? RANGE_COLOURS[series.range] : (series.colour ?? NEUTRAL_COLOUR);
-}
-
-/** A phone-sized drawing: same chart, drawn for a narrow screen so its labels stay legible. */
-const NARROW = { width: 360, height: 260 };
-
-/**
- * Two drawings of the chart, one for wide screens and one for phones; app.css shows the one that
- * fits (`.chart-wide` / `.chart-narrow`), the other is display:none and out of the accessibility tree.
- */
-function render(spec: ChartSize & { label: string }, option: Record<string, unknown>): string {
-  // The same figures draw the same chart: pages re-rendered between two snapshots reuse it.
-  const key = JSON.stringify([spec.label, spec.width, spec.height, option]);
-  const cached = drawn.get(key);
-  if (cached !== undefined) {
-    drawn.delete(key);
-    drawn.set(key, cached); // most recently used last
-    return cached;
-  }
-  const svg = drawPair(spec, option);
-  drawn.set(key, svg);
-  if (drawn.size > DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
-  return svg;
-}
-
-/** Recently drawn charts (a few hundred kB at most), least recently used evicted first. */
-const DRAWN_MAX = 200;
-const drawn = new Map<string, string>();
-
-function drawPair(spec: ChartSize & { label: string }, option: Record<string, unknown>): string {
-  const wide = draw(spec.label, spec.width ?? 720, spec.height ?? 300, option, 'chart-wide');
-  const narrow = draw(spec.label, NARROW.width, NARROW.height, narrowed(option), 'chart-narrow');
-  return wide + narrow;
-}
-
-/** Tighter margins and fewer axis labels for the phone drawing. */
-function narrowed(option: Record<string, unknown>): Record<string, unknown> {
-  const grid = option.grid as Record<string, number>;
-  return { ...option, grid: { ...grid, left: Math.min(grid.left ?? 56, 110), right: 12 }, textStyle: { color: TEXT, fontSize: 11 } };
-}
-
-function draw(label: string, width: number, height: number, option: Record<string, unknown>, className: string): string {
+function render(size: ChartSize & { label: string }, option: Record<string, unknown>): string {
+  const width = size.width ?? 720;
+  const height = size.height ?? 300;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
-    chart.setOption({ animation: false, backgroundColor: 'transparent', textStyle: { color: TEXT, fontFamily: 'system-ui, sans-serif' }, ...option });
-    const svg = withoutInlineStyles(chart.renderToSVGString());
-    // Label the drawing for assistive technology; the <details> table below carries the data.
-    return svg.replace('<svg ', `<svg class="${className}" role="img" aria-label="${escapeAttribute(label)}" `);
+    chart.setOption({
+      animation: false,
+      backgroundColor: 'transparent',
+      textStyle: { fontFamily: FONT, color: TEXT },
+      aria: { enabled: true, label: { description: size.label } },
+      ...option,
+    });
+    return chart.renderToSVGString();
   } finally {
     chart.dispose();
   }
 }
 
-/** SVG presentation attributes that ECharts writes as inline CSS on text. */
-const PRESENTATION = new Set(['font-size', 'font-family', 'font-weight', 'font-style', 'fill', 'opacity']);
-
-/**
- * The page's Content-Security-Policy allows no inline styles, so the SVG carries none: ECharts'
- * `style="font-size:..."` on text become the equivalent presentation attributes, and its
- * `<style>` block (hover effects for an interactive chart; a static drawing has none) goes.
- */
-function withoutInlineStyles(svg: string): string {
-  return svg.replace(/<style\b[\s\S]*?<\/style>/g, '').replace(/ style="([^"]*)"/g, (_, css: string) =>
-    css
-      .split(';')
-      .map((declaration) => declaration.split(':').map((part) => part.trim()))
-      .filter(([name, value]) => name && value && PRESENTATION.has(name))
-      .map(([name, value]) => ` ${name}="${value}"`)
-      .join(''),
-  );
+/** One chart drawn twice: for a desktop card and for a phone screen (CSS shows one), so its text stays legible on both. */
+export interface ResponsiveChart {
+  desktop: string;
+  phone: string;
 }
 
-function escapeAttribute(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+/** Renders `draw` at a desktop width and at a phone width (360 px wide, the text at its real size). */
+export function responsiveChart(draw: (size: { width: number }) => string, desktopWidth = 560): ResponsiveChart {
+  return { desktop: draw({ width: desktopWidth }), phone: draw({ width: 360 }) };
+}
+
+/**
+ * Memoises charts per data object: cached figures come back as the same object until the
+ * archive changes, so their SVG is drawn once per change instead of once per request.
+ */
+export function chartsMemo<D extends object, C>(draw: (data: D) => C): (data: D) => C {
+  const drawn = new WeakMap<D, C>();
+  return (data) => {
+    let charts = drawn.get(data);
+    if (charts === undefined) {
+      charts = draw(data);
+      drawn.set(data, charts);
+    }
+    return charts;
+  };
+}
+
+/** Above this many snapshots in a range, the chart shows each week's best rank (drawing stays fast). */
+export const MAX_DAILY_POINTS = 370;
+
+/**
+ * [date, rank] points: every snapshot, or for a long history the best rank of each week (dated by
+ * its Monday). Where the track was out of the chart for a while the line breaks (a null point)
+ * instead of drawing a slope through the weeks it was absent.
+ */
+export function rankSeriesPoints(points: ReadonlyArray<{ date: string; rank: number }>): Array<readonly [string, number | null]> {
+  const weekly = points.length > MAX_DAILY_POINTS;
+  let series: Array<readonly [string, number]> = points.map((p) => [p.date, p.rank] as const);
+  if (weekly) {
+    const weeks = new Map<string, number>();
+    for (const p of points) {
+      const day = new Date(`${p.date}T00:00:00Z`);
+      day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
+      const monday = day.toISOString().slice(0, 10);
+      weeks.set(monday, Math.min(weeks.get(monday) ?? 50, p.rank));
+    }
+    series = [...weeks.entries()];
+  }
+  // A gap counts as an absence when it is over twice the usual spacing of this series (daily
+  // captures: 2 days; an archive captured weekly or imported sparsely is not cut into dots).
+  const gaps = series.slice(1).map((p, i) => (Date.parse(p[0]) - Date.parse(series[i]![0])) / 86_400_000).sort((a, b) => a - b);
+  const usual = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 1;
+  const maxGapDays = Math.max(weekly ? 8 : 2, 2 * usual);
+  const out: Array<readonly [string, number | null]> = [];
+  for (const [i, point] of series.entries()) {
+    const before = series[i - 1];
+    if (before && (Date.parse(point[0]) - Date.parse(before[0])) / 86_400_000 > maxGapDays) {
+      out.push([nextDay(before[0]), null]);
+    }
+    out.push(point);
+  }
+  return out;
+}
+
+function nextDay(isoDate: string): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -59,3 +59,50 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
   };
 }
+
+/**
+ * One token bucket per key (a user), each under the shared one: one user's loop spends their own
+ * bucket and then waits, so the shared budget stays available to everyone else. Buckets unused
+ * for `forgetAfterMs` are dropped (a refilled bucket holds no state worth keeping).
+ */
+export interface KeyedRateLimiter {
+  forKey(key: string | number): RateLimiter;
+  /** Buckets currently kept. */
+  readonly size: number;
+}
+
+export function createKeyedRateLimiter(options: RateLimiterOptions & { forgetAfterMs?: number }): KeyedRateLimiter {
+  const now = options.now ?? (() => performance.now());
+  const forgetAfterMs = options.forgetAfterMs ?? 10 * 60_000;
+  const buckets = new Map<string | number, { limiter: RateLimiter; usedAt: number }>();
+  let sweptAt = now();
+  const sweep = (at: number) => {
+    if (at - sweptAt < forgetAfterMs) return;
+    sweptAt = at;
+    for (const [key, bucket] of buckets) if (at - bucket.usedAt >= forgetAfterMs) buckets.delete(key);
+  };
+  return {
+    forKey(key) {
+      const at = now();
+      sweep(at);
+      let bucket = buckets.get(key);
+      if (!bucket) {
+        bucket = { limiter: createRateLimiter({ ...options, now }), usedAt: at };
+        buckets.set(key, bucket);
+      }
+      const entry = bucket;
+      return {
+        acquire() {
+          entry.usedAt = now();
+          return entry.limiter.acquire();
+        },
+        get granted() {
+          return entry.limiter.granted;
+        },
+      };
+    },
+    get size() {
+      return buckets.size;
+    },
+  };
+}

@@ -20,11 +20,21 @@ export interface LegacySnapshotRow {
   rank: number;
 }
 
-/** Tracks that appear in the user's snapshots, after `afterTrackId` in byte order. */
+/**
+ * Tracks that appear in the user's snapshots, after `afterTrackId` in byte order: as the user's
+ * own file described them where they imported one (user_tracks), otherwise the catalogue row.
+ */
 export async function listUserTracksPage(db: Db, userId: number, afterTrackId: string, limit: number): Promise<LegacyTrackRow[]> {
   const result = await sql<LegacyTrackRow>`
-    select t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json::text as raw_json
+    select t.track_id,
+           case when u.track_id is null then t.name else u.name end as name,
+           case when u.track_id is null then t.artist_name else u.artist_name end as artist_name,
+           case when u.track_id is null then t.album_name else u.album_name end as album_name,
+           case when u.track_id is null then t.duration_ms else u.duration_ms end as duration_ms,
+           case when u.track_id is null then t.spotify_url else u.spotify_url end as spotify_url,
+           (case when u.track_id is null then t.raw_json else u.raw_json end)::text as raw_json
     from tracks t
+    left join user_tracks u on u.user_id = ${userId} and u.track_id = t.track_id
     where t.track_id > ${afterTrackId}
       and exists (select 1 from snapshots s where s.user_id = ${userId} and s.track_id = t.track_id)
     order by t.track_id limit ${limit}`.execute(db);

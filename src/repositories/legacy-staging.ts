@@ -114,20 +114,26 @@ export interface MoveCounts {
 }
 
 /**
- * Staged tracks into the shared catalogue. Insert-only: a track already in the catalogue keeps
- * its row (a capture may have refreshed it since), so a rerun writes nothing.
+ * Staged tracks into the owner's own copy (user_tracks) and, for ids the catalogue does not
+ * have yet, a placeholder catalogue row (file_only: shown to nobody, it only anchors the
+ * snapshots' foreign key). A file never changes a row another user sees: see visibleTracks.
+ * Insert-only: a rerun writes nothing; the counts are about the owner's copy.
  */
-export async function moveStagedTracks(db: Db): Promise<MoveCounts> {
+export async function moveStagedTracks(db: Db, userId: number): Promise<MoveCounts> {
   const staged = await countRows(db, 'legacy_tracks');
-  const inserted = await sql`
-    insert into tracks (track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json)
-    select track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json from legacy_tracks
+  await sql`
+    insert into tracks (track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json, file_only)
+    select track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json, true from legacy_tracks
     on conflict (track_id) do nothing`.execute(db);
+  const inserted = await sql`
+    insert into user_tracks (user_id, track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json)
+    select ${userId}, track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json from legacy_tracks
+    on conflict (user_id, track_id) do nothing`.execute(db);
   const imported = Number(inserted.numAffectedRows ?? 0n);
   let differing = 0;
   if (imported < staged) {
     const diff = await sql<{ n: number }>`
-      select count(*)::int as n from legacy_tracks s join tracks t using (track_id)
+      select count(*)::int as n from legacy_tracks s join user_tracks t on t.user_id = ${userId} and t.track_id = s.track_id
       where (t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json)
             is distinct from (s.name, s.artist_name, s.album_name, s.duration_ms, s.spotify_url, s.raw_json)`.execute(db);
     differing = diff.rows[0]?.n ?? 0;

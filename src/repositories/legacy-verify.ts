@@ -15,7 +15,11 @@ export interface TableComparison {
 
 // Checksums: md5 over every row's canonical text, in key order; jsonb prints canonically, so two
 // equal JSON documents hash alike whatever their original spacing or key order.
-export async function compareTracks(db: Db): Promise<TableComparison> {
+/**
+ * The staged file's tracks against what the owner imported: their own copy (user_tracks), or
+ * for archives imported before per-owner copies existed, the catalogue row.
+ */
+export async function compareTracks(db: Db, userId: number): Promise<TableComparison> {
   const result = await sql<Omit<TableComparison, 'sourceChecksum' | 'databaseChecksum'> & { source_md5: string | null; db_md5: string | null }>`
     select count(*)::int as expected,
            count(t.track_id)::int as present,
@@ -24,7 +28,14 @@ export async function compareTracks(db: Db): Promise<TableComparison> {
              is distinct from (s.name, s.artist_name, s.album_name, s.duration_ms, s.spotify_url, s.raw_json))::int as differing,
            md5(string_agg(row(s.track_id, s.name, s.artist_name, s.album_name, s.duration_ms, s.spotify_url, s.raw_json)::text, E'\\n' order by s.track_id collate "C")) as source_md5,
            md5(string_agg(row(t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json)::text, E'\\n' order by s.track_id collate "C")) as db_md5
-    from legacy_tracks s left join tracks t on t.track_id = s.track_id`.execute(db);
+    from legacy_tracks s
+    left join user_tracks u on u.user_id = ${userId} and u.track_id = s.track_id
+    left join lateral (
+      select u.track_id, u.name, u.artist_name, u.album_name, u.duration_ms, u.spotify_url, u.raw_json where u.track_id is not null
+      union all
+      select c.track_id, c.name, c.artist_name, c.album_name, c.duration_ms, c.spotify_url, c.raw_json from tracks c
+      where u.track_id is null and c.track_id = s.track_id
+    ) t on true`.execute(db);
   const r = result.rows[0]!;
   return { expected: r.expected, present: r.present, differing: r.differing, sourceChecksum: r.source_md5 ?? md5Empty, databaseChecksum: r.db_md5 ?? md5Empty };
 }

@@ -4,7 +4,8 @@ import type { Db } from './executor.js';
 /**
  * Inserts new tracks and refreshes known ones with the latest Spotify object (names and album
  * art change upstream). Idempotent; rows are written in one statement per call.
- * `first_seen_at` is kept from the first insert.
+ * `first_seen_at` is kept from the first insert. Only for data from Spotify itself: it makes the
+ * row everyone's (file_only = false; see visibleTracks).
  */
 export async function upsertTracks(db: Db, tracks: readonly NewTrack[]): Promise<void> {
   if (tracks.length === 0) return;
@@ -19,6 +20,7 @@ export async function upsertTracks(db: Db, tracks: readonly NewTrack[]): Promise
         duration_ms: eb.ref('excluded.duration_ms'),
         spotify_url: eb.ref('excluded.spotify_url'),
         raw_json: eb.ref('excluded.raw_json'),
+        file_only: false,
         updated_at: eb.fn('now'),
       })),
     )

@@ -3,10 +3,11 @@ import { calculatePKCECodeChallenge, generateRandomCodeVerifier, generateRandomS
 import Type, { type Static } from 'typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { endUserSessions } from '../repositories/users.js';
 import { completeLogin } from '../services/login.js';
 import { LOGIN_SCOPES } from '../spotify/client.js';
 import { contract, CsrfOnlyForm, NotJson } from './contracts.js';
-import { takeReturnPath } from './plugins/session.js';
+import { startUserSession, takeReturnPath } from './plugins/session.js';
 
 /** A login must come back from Spotify within this time. */
 const LOGIN_TTL_MS = 15 * 60 * 1000;
@@ -91,11 +92,9 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
           { db: deps.database.db, client: deps.spotify.client, cipher: deps.tokenCipher, clock: deps.clock },
           { code, codeVerifier: pending.verifier, redirectUri: deps.spotify.redirectUri },
         );
-        // A fresh session on login: nothing from before (a planted cookie) carries over, except
-        // the page the visitor first asked for (validated again when it is used).
+        // The page the visitor first asked for survives the fresh session (validated again when used).
         const returnTo = takeReturnPath(request);
-        request.session.regenerate();
-        request.session.set('userId', user.id);
+        startUserSession(request, user);
         request.log.info({ userId: user.id }, 'user logged in');
         if (options.afterLogin) {
           await options.afterLogin(user.id).catch((error: unknown) => request.log.error({ err: error, userId: user.id }, 'after-login step failed'));
@@ -113,6 +112,8 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
     });
 
     app.post('/logout', { schema: contract({ body: CsrfOnlyForm, json: NotJson }), preHandler: app.csrfProtection }, async (request, reply) => {
+      // Server-side: a copy of this cookie (stolen, or on another device) stops working too.
+      if (request.currentUser) await endUserSessions(deps.database.db, request.currentUser.id);
       request.session.delete();
       return reply.redirect('/', 303);
     });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { DEMO_SPOTIFY_PREFIX, type Deps } from '../deps.js';
+import { AppError } from '../lib/errors.js';
 import { contract, NotJson } from './contracts.js';
 
 /** The fake's own pages decide what they accept; the app relays the query and form as they are. */
@@ -18,14 +19,25 @@ export function demoSpotifyRoutes(deps: Deps): FastifyPluginAsync {
     const fake = deps.spotify.fake;
     if (!fake) return;
 
+    // Only the app's own callback: otherwise a demo deploy hands working codes to any site
+    // (an open redirect). The fake, like Spotify, checks the rest of the request.
+    const checkRedirect = (redirectUri: unknown) => {
+      if (redirectUri !== deps.spotify.redirectUri) {
+        throw new AppError('invalid_redirect_uri', 400, 'This demo login only returns to this app. Start again from its login button.');
+      }
+    };
+
     app.get(`${DEMO_SPOTIFY_PREFIX}/authorize`, { schema: contract({ querystring: Relayed, json: NotJson }) }, async (request, reply) => {
+      checkRedirect((request.query as Record<string, unknown> | undefined)?.redirect_uri);
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       const answer = await fetch(`${fake.accountsUrl}/authorize${query}`, { redirect: 'manual' });
       return relay(answer, reply);
     });
 
     app.post(`${DEMO_SPOTIFY_PREFIX}/authorize/approve`, { schema: contract({ body: Relayed, json: NotJson }) }, async (request, reply) => {
-      const form = new URLSearchParams(request.body as Record<string, string>);
+      const fields = (request.body ?? {}) as Record<string, string>;
+      checkRedirect(fields.redirect_uri);
+      const form = new URLSearchParams(fields);
       const answer = await fetch(`${fake.accountsUrl}/authorize/approve`, { method: 'POST', body: form, redirect: 'manual' });
       return relay(answer, reply);
     });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Deps } from '../deps.js';
-import { barChartSvg, lineChartSvg } from '../lib/charts.js';
+import { barChartSvg, lineChartSvg } from '../lib/page-charts.js';
 import { formatDay, formatInstant, formatMonth, relativeTime } from '../lib/display-dates.js';
 import {
   findMostConsistentArtist,

@@ -1,5 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Where the error page of this route links back to (default: the home page), e.g. a form. */
+    errorBack?: { href: string; label: string };
+  }
+}
+
 /**
  * The one rule for "answer this request with JSON": API routes (/api/*, /healthz) always, and any
  * page whose caller asks for JSON over HTML (`Accept: application/json`). Every page answers

@@ -2,7 +2,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../db/connection-errors.js';
 import type { Deps } from '../deps.js';
+import { createCooldown } from '../lib/cooldown.js';
 import { formatDay, formatInstant } from '../lib/display-dates.js';
+import { AppError } from '../lib/errors.js';
 import { listArchiveGaps } from '../repositories/access-lapses.js';
 import { findArchiveSpan } from '../repositories/snapshots.js';
 import { listImportRuns } from '../repositories/user-data.js';
@@ -38,10 +40,24 @@ export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     app.get('/snapshot', { schema: contract({ json: SnapshotPageJson }), onRequest: requireUser }, async (request, reply) => renderPage(deps, request, reply));
 
+    // Per user, on this instance: each capture costs several Spotify calls; the daily schedule
+    // does the regular work, this button is for "now".
+    const cooldown = createCooldown(deps.limits.captureCooldownMs);
+
     app.post(
       '/snapshot',
       { schema: contract({ body: CsrfOnlyForm, json: CaptureJson }), onRequest: requireUser, preHandler: app.csrfProtection },
       async (request, reply) => {
+        const waitMs = cooldown.take(currentUserId(request), deps.clock.now().getTime());
+        if (waitMs > 0) {
+          const seconds = Math.ceil(waitMs / 1000);
+          reply.header('retry-after', String(seconds));
+          throw new AppError(
+            'capture_too_soon',
+            429,
+            `You took a snapshot a moment ago. The next one can start in ${formatWait(seconds)}; your daily snapshot runs on its own schedule either way.`,
+          );
+        }
         const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
         if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
         if (outcome.kind !== 'captured' && outcome.error.code === 'database_unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
@@ -121,6 +137,12 @@ function resultView(outcome: CaptureRunOutcome): { ok: boolean; message: string 
 }
 
 const INTERNAL_ERROR = 'internal_error';
+
+function formatWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
 
 /** Local files have no Spotify id: they are left out of the snapshot, and the user is told how many. */
 function localFilesNote(skipped: number): string {

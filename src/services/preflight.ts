@@ -61,9 +61,10 @@ export interface PreflightReport {
 }
 
 /** Every table the migrations create; the app cannot serve without them. */
-export const EXPECTED_TABLES = ['capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_tokens', 'tracks', 'users'];
+export const EXPECTED_TABLES = ['archive_versions', 'capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_access_lapses', 'spotify_tokens', 'tracks', 'user_tracks', 'users'];
 /** Every index the migrations create (the queries behind each page rely on them). */
 export const EXPECTED_INDEXES = [
+  'archive_versions_pkey',
   'capture_status_pkey',
   'import_runs_pkey',
   'import_runs_user_started_idx',
@@ -71,9 +72,13 @@ export const EXPECTED_INDEXES = [
   'playlists_user_created_idx',
   'snapshots_pkey',
   'snapshots_user_track_date_idx',
+  'spotify_access_lapses_open_idx',
+  'spotify_access_lapses_pkey',
   'spotify_tokens_pkey',
+  'tracks_name_artist_trgm_idx',
   'tracks_pkey',
   'tracks_search_vector_idx',
+  'user_tracks_pkey',
   'users_pkey',
   'users_spotify_id_key',
 ];

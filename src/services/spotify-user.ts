@@ -13,6 +13,8 @@ export interface SpotifyUserDeps {
   client: SpotifyClient;
   cipher: TokenCipher;
   clock: Clock;
+  /** This user's bucket of the Spotify budget (deps.ts: a fair share of SPOTIFY_RATE_LIMIT). */
+  userLimiter?: { acquire(): Promise<void> };
 }
 
 /** Spotify calls on behalf of one stored user. */
@@ -35,7 +37,12 @@ export const REFRESH_MARGIN_MS = 60_000;
  * longer accepts the refresh token.
  */
 export function spotifyForUser(deps: SpotifyUserDeps, userId: number): SpotifyForUser {
-  async function withToken<T>(work: (accessToken: string) => Promise<T>): Promise<T> {
+  async function withToken<T>(call: (accessToken: string) => Promise<T>): Promise<T> {
+    // This user's share of the instance's Spotify budget first, then the shared bucket (in the client).
+    const work = async (accessToken: string) => {
+      await deps.userLimiter?.acquire();
+      return call(accessToken);
+    };
     const token = await currentAccessToken(deps, userId);
     try {
       return await work(token);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
-import { dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
+import { corruptLastPage, dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
 
 /** The three legacy commands end to end, in-process, on an embedded database in a temp folder. */
 let dir: string;
@@ -50,6 +50,31 @@ describe('mtm import-sqlite, verify, export-sqlite', () => {
       'mtm import-sqlite: "two words" is not a Spotify user id (one word, as in open.spotify.com/user/ID)',
     ]);
     expect((await mtm('export-sqlite', join(dir, 'x.db'), '--owner', 'ghost')).err).toEqual(['mtm export-sqlite: no user ghost in the database']);
+  }, 60_000);
+
+  it('an unwritable --rejects path fails before the import starts, with one line; nothing is written', async () => {
+    expect(await mtm('import-sqlite', file, '--owner', 'rejects-nowhere', '--rejects', '/nonexistent/x.jsonl')).toEqual({
+      code: 1,
+      out: [],
+      err: ['mtm import-sqlite: cannot write the rejects file /nonexistent/x.jsonl: its folder does not exist'],
+    });
+    expect((await mtm('export-sqlite', join(dir, 'none.db'), '--owner', 'rejects-nowhere')).err).toEqual(['mtm export-sqlite: no user rejects-nowhere in the database']);
+  }, 60_000);
+
+  it('a damaged file (a corrupted page) is refused with one line, and creates no user', async () => {
+    const damaged = join(dir, 'damaged.db');
+    writeLegacyFile(damaged, dirtyLegacyData());
+    corruptLastPage(damaged);
+    const rejects = join(dir, 'damaged-rejects.jsonl');
+    const result = await mtm('import-sqlite', damaged, '--owner', 'damaged-owner', '--rejects', rejects);
+    expect(result).toEqual({
+      code: 1,
+      out: [],
+      err: [`mtm import-sqlite: "${damaged}" is damaged (SQLite's check says: Tree 2 page 10: btreeInitPage() returns error code 11). Nothing was imported; copy the file again from the original.`],
+    });
+    expect((await mtm('export-sqlite', join(dir, 'none.db'), '--owner', 'damaged-owner')).err).toEqual(['mtm export-sqlite: no user damaged-owner in the database']);
+    await expect(readFile(`${rejects}.partial`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readFile(rejects)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 
   it('import prints the per-table report and writes the rejects file; verify and export then succeed', async () => {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
 import { openDatabase } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { listMigrationNames, migrateToLatest } from '../../src/db/migrate.js';
 import type { PreflightReport } from '../../src/services/preflight.js';
 import { cleanTrack, writeLegacyFile } from '../support/legacy-fixture.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres-admin.js';
@@ -217,7 +217,8 @@ describeOnPostgres('mtm preflight', { timeout: 120_000 }, () => {
     const { code, report } = await preflight([], { ...good, DATABASE_URL: databaseUrl(base, name) });
     expect(code).toBe(1);
     expect(failing(report)).toEqual(['schema']);
-    expect(check(report, 'schema')).toMatchObject({ detail: '3 migration(s) pending: 0001_init, 0002_capture_status, 0003_snapshot_keys', fix: 'Run `npx mtm db migrate` (Railway runs it as the pre-deploy command).' });
+    const shipped = await listMigrationNames();
+    expect(check(report, 'schema')).toMatchObject({ detail: `${shipped.length} migration(s) pending: ${shipped.join(', ')}`, fix: 'Run `npx mtm db migrate` (Railway runs it as the pre-deploy command).' });
   });
 
   it('a missing index, then rows missing from the legacy file', async () => {

@@ -189,5 +189,12 @@ describeEachEngine('login with Spotify (Authorization Code + PKCE) against the f
     const after = await app.inject({ method: 'GET', url: '/', headers: { cookie: cookieFrom(out, session) } });
     expect(after.body).toContain('Log in with Spotify');
     expect(after.body).not.toContain('Welcome, Ana Lima');
+
+    // The server ended the session: a copy of the old cookie (another tab, a thief) is logged out too.
+    const replayed = await app.inject({ method: 'GET', url: '/snapshot', headers: { cookie: session } });
+    expect(replayed.statusCode).toBe(302);
+    expect(replayed.headers.location).toBe('/login');
+    const replayedHome = await app.inject({ method: 'GET', url: '/', headers: { cookie: session } });
+    expect(replayedHome.body).not.toContain('Welcome, Ana Lima');
   });
 });

@@ -357,12 +357,12 @@ describeEachEngine('pages: landing, home, snapshots, settings', ({ database }) =
         ['/static/favicon.svg', 'image/svg+xml'],
         ['/static/spotify-icon.svg', 'image/svg+xml'],
         ['/static/app.css', 'text/css; charset=utf-8'],
-        ['/static/vendor/htmx/htmx.min.js', 'application/javascript; charset=utf-8'],
+        ['/static/vendor/htmx.min.js', 'application/javascript; charset=utf-8'],
       ] as const) {
         const file = await app.inject({ method: 'GET', url });
         expect([url, file.statusCode, file.headers['content-type']]).toEqual([url, 200, type]);
       }
-      expect((await app.inject({ method: 'GET', url: '/static/vendor/htmx/htmx.js' })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/static/vendor/htmx.js' })).statusCode).toBe(404);
       const about = await app.inject({ method: 'GET', url: '/about/demo' });
       expect(about.body).toContain('<code>SPOTIFY_CLIENT_ID</code>, <code>SPOTIFY_CLIENT_SECRET</code> and <code>SPOTIFY_REDIRECT_URI</code>');
       expect((await app.inject({ method: 'GET', url: '/about/demo', headers: { accept: 'application/json' } })).json()).toEqual({

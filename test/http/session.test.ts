@@ -1,6 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { currentUserId, requireUser } from '../../src/routes/plugins/session.js';
+import { currentUserId, requireUser, startUserSession } from '../../src/routes/plugins/session.js';
+import { endUserSessions, getUser } from '../../src/repositories/users.js';
 import type { Deps } from '../../src/deps.js';
 import { createUser } from '../factories.js';
 import { buildTestApp } from '../support/app.js';
@@ -21,6 +22,10 @@ describeEachEngine('sessions, requireUser and CSRF for other pages', ({ database
     // A test-only door into a session (the real one is /callback, tested in login.test.ts).
     app.get('/test-login/:id', async (request) => {
       request.session.set('userId', Number((request.params as { id: string }).id));
+      return 'ok';
+    });
+    app.get('/test-start/:id', async (request) => {
+      startUserSession(request, await getUser(deps.database.db, Number((request.params as { id: string }).id)));
       return 'ok';
     });
     app.get('/test-csrf', async (_request, reply) => ({ token: reply.generateCsrf() }));
@@ -94,6 +99,27 @@ describeEachEngine('sessions, requireUser and CSRF for other pages', ({ database
       payload: `_csrf=${encodeURIComponent(token)}`,
     });
     expect(form.json()).toEqual({ done: user.id });
+  });
+
+  it('ends every session of a user on endUserSessions (logout, disconnect), and only theirs', async () => {
+    const user = await createUser(database().db);
+    const other = await createUser(database().db);
+    const laptop = cookieOf(await app.inject({ method: 'GET', url: `/test-start/${user.id}` }));
+    const phone = cookieOf(await app.inject({ method: 'GET', url: `/test-start/${user.id}` }));
+    const otherCookie = cookieOf(await app.inject({ method: 'GET', url: `/test-start/${other.id}` }));
+    expect((await app.inject({ method: 'GET', url: '/private', headers: { cookie: phone } })).body).toBe(`user ${user.id}`);
+
+    expect(await endUserSessions(database().db, user.id)).toBe(1);
+    for (const cookie of [laptop, phone]) {
+      const page = await app.inject({ method: 'GET', url: '/private', headers: { cookie } });
+      expect(page.statusCode).toBe(302);
+      expect(page.headers.location).toBe('/login');
+    }
+    expect((await app.inject({ method: 'GET', url: '/private', headers: { cookie: otherCookie } })).body).toBe(`user ${other.id}`);
+    // A new login after that works with the new version.
+    const again = cookieOf(await app.inject({ method: 'GET', url: `/test-start/${user.id}` }));
+    expect((await app.inject({ method: 'GET', url: '/private', headers: { cookie: again } })).body).toBe(`user ${user.id}`);
+    expect(await endUserSessions(database().db, 999_999)).toBeUndefined();
   });
 
   it('marks the cookie Secure in production (HttpOnly, SameSite=Lax always)', async () => {

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -11,22 +12,27 @@ import { countArchive } from '../../src/repositories/snapshots.js';
 import { listImportRuns } from '../../src/repositories/import-runs.js';
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { describeEachEngine } from '../support/databases.js';
-import { dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
+import { corruptLastPage, dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
 
 let dir: string;
 let dirtyFile: string;
+let corruptFile: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mtm-upload-test-'));
   dirtyFile = join(dir, 'music_time_machine.db');
   writeLegacyFile(dirtyFile, dirtyLegacyData());
+  corruptFile = join(dir, 'corrupt.db');
+  writeLegacyFile(corruptFile, dirtyLegacyData());
+  corruptLastPage(corruptFile);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 /** A real multipart/form-data body, as a browser sends the form. */
+const BOUNDARY = '----mtmTestBoundary7MA4YWxkTrZu0gW';
 function multipart(fields: Record<string, string>, file?: { name: string; content: Buffer }) {
-  const boundary = '----mtmTestBoundary7MA4YWxkTrZu0gW';
+  const boundary = BOUNDARY;
   const parts: Buffer[] = [];
   for (const [name, value] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
@@ -44,6 +50,9 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
   let deps: Deps;
   let app: FastifyInstance;
   let cookie = '';
+  let uploadRoot: string;
+  const IDLE_MS = 400;
+  const uploadsLeft = async () => (await readdir(uploadRoot).catch(() => [] as string[])).filter((n) => n.startsWith('mtm-upload-'));
 
   const cookieFrom = (response: LightMyRequestResponse, previous = '') => {
     const set = response.cookies.find((c) => c.name === 'mtm_session');
@@ -52,8 +61,21 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
 
   beforeAll(async () => {
     fake = await startFakeSpotify({ users: [{ id: 'uma-upload', display_name: 'Uma Upload', account_id: 'accUma1' }] });
-    deps = await createDeps(loadConfig({ NODE_ENV: 'test' }), { database: { ...database(), close: async () => {} }, fakeSpotify: fake });
+    uploadRoot = join(dir, `uploads-${database().engine}`);
+    // What a crash left: an old upload folder (swept at start-up), a fresh one and someone else's file (kept).
+    await mkdir(join(uploadRoot, 'mtm-upload-crashed'), { recursive: true });
+    await utimes(join(uploadRoot, 'mtm-upload-crashed'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    await mkdir(join(uploadRoot, 'not-ours-upload'), { recursive: true });
+    await utimes(join(uploadRoot, 'not-ours-upload'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    await mkdir(join(uploadRoot, 'mtm-upload-in-flight'), { recursive: true });
+    deps = await createDeps(loadConfig({ NODE_ENV: 'test' }), {
+      database: { ...database(), close: async () => {} },
+      fakeSpotify: fake,
+      limits: { uploadRoot, uploadIdleTimeoutMs: IDLE_MS },
+    });
     app = await buildApp(deps);
+    expect((await readdir(uploadRoot)).sort()).toEqual(['mtm-upload-in-flight', 'not-ours-upload']);
+    await rm(join(uploadRoot, 'mtm-upload-in-flight'), { recursive: true });
     // Log in through the app-served consent page of the fake Spotify.
     const login = await app.inject({ method: 'GET', url: '/login' });
     const authorize = new URL(login.headers.location as string);
@@ -81,20 +103,22 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
   async function form() {
     const page = await app.inject({ method: 'GET', url: '/settings/import', headers: { cookie } });
     expect(page.statusCode).toBe(200);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const token = decodeURIComponent(/action="\/settings\/import\?_csrf=([^"]+)"/.exec(page.body)![1]!);
     return { token, cookie: cookieFrom(page, cookie), body: page.body };
   }
 
-  const upload = async (fields: Record<string, string>, file: { name: string; content: Buffer } | undefined, withCookie: string) => {
-    const { payload, headers } = multipart(fields, file);
-    return app.inject({ method: 'POST', url: '/settings/import', payload, headers: { ...headers, cookie: withCookie } });
+  /** The form's post: the CSRF token in the action URL (checked before the body is read). */
+  const upload = async (csrf: string | undefined, file: { name: string; content: Buffer } | undefined, withCookie: string) => {
+    const { payload, headers } = multipart({}, file);
+    const url = csrf === undefined ? '/settings/import' : `/settings/import?_csrf=${encodeURIComponent(csrf)}`;
+    return app.inject({ method: 'POST', url, payload, headers: { ...headers, cookie: withCookie } });
   };
 
   it('needs a login: the page redirects, an anonymous upload is refused before it is stored', async () => {
     const page = await app.inject({ method: 'GET', url: '/settings/import' });
     expect(page.statusCode).toBe(302);
     expect(page.headers.location).toBe('/login');
-    const anonymous = await upload({ _csrf: 'x' }, { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, '');
+    const anonymous = await upload('x', { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, '');
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.body).toContain('Log in with Spotify first.');
   });
@@ -102,7 +126,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
   it('imports the uploaded file into the logged-in user\'s archive and lists every reject with its reason', async () => {
     const { token, cookie: c, body } = await form();
     expect(body).toContain('enctype="multipart/form-data"');
-    const response = await upload({ _csrf: token }, { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, c);
+    const response = await upload(token, { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, c);
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Imported <strong>music_time_machine.db</strong> into your archive');
     expect(response.body).toContain('<tr><td>tracks</td><td>74</td><td>68</td><td>0</td><td>6</td></tr>');
@@ -118,30 +142,30 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
     expect(runs.map((r) => [r.status, r.source_name])).toEqual([['succeeded', 'music_time_machine.db']]);
 
     // The same file again changes nothing.
-    const again = await upload({ _csrf: token }, { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, c);
+    const again = await upload(token, { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, c);
     expect(again.body).toContain('<tr><td>snapshots</td><td>78</td><td>0</td><td>63</td><td>15</td></tr>');
     expect(await countArchive(database().db, user.id)).toEqual(archive);
     // Uploads are deleted once answered.
-    expect((await readdir(tmpdir())).filter((n) => n.startsWith('mtm-upload-') && !n.startsWith('mtm-upload-test-'))).toEqual([]);
+    expect(await uploadsLeft()).toEqual([]);
   });
 
   it('refuses a missing CSRF token, a missing file, and files that are not a Music Time Machine archive', async () => {
     const { token, cookie: c } = await form();
     const content = await readFile(dirtyFile);
-    const noCsrf = await upload({}, { name: 'music_time_machine.db', content }, c);
+    const noCsrf = await upload(undefined, { name: 'music_time_machine.db', content }, c);
     expect(noCsrf.statusCode).toBe(403);
 
-    const noFile = await upload({ _csrf: token }, undefined, c);
+    const noFile = await upload(token, undefined, c);
     expect(noFile.statusCode).toBe(400);
     expect(noFile.body).toContain('Choose your music_time_machine.db file to upload.');
 
-    const text = await upload({ _csrf: token }, { name: 'notes.txt', content: Buffer.from('just some notes') }, c);
+    const text = await upload(token, { name: 'notes.txt', content: Buffer.from('just some notes') }, c);
     expect(text.statusCode).toBe(400);
     expect(text.body).toContain('is not an SQLite database (a Music Time Machine file is the app&#39;s music_time_machine.db)');
 
     const other = join(dir, `other-${database().engine}.db`);
     writeLegacyFile(other, { schema: 'CREATE TABLE tracks (track_id TEXT, name TEXT, artist_name TEXT, album_name TEXT, duration_ms INTEGER, spotify_url TEXT, raw_json TEXT);', tracks: [], snapshots: [] });
-    const wrong = await upload({ _csrf: token }, { name: 'other.db', content: await readFile(other) }, c);
+    const wrong = await upload(token, { name: 'other.db', content: await readFile(other) }, c);
     expect(wrong.statusCode).toBe(400);
     expect(wrong.body).toContain('not a Music Time Machine file: table &quot;snapshots&quot; is missing');
   });
@@ -149,8 +173,106 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
   it('refuses a file over the size limit with a pointer to the command line', async () => {
     const { token, cookie: c } = await form();
     const big = Buffer.alloc(64 * 1024 * 1024 + 1024, 1);
-    const response = await upload({ _csrf: token }, { name: 'huge.db', content: big }, c);
+    const response = await upload(token, { name: 'huge.db', content: big }, c);
     expect(response.statusCode).toBe(413);
-    expect(response.body).toContain('The file is larger than 64 MB. Import it from the command line instead');
+    expect(response.body).toContain('&quot;huge.db&quot; is larger than 64 MB. Import it from the command line instead');
+    expect(response.body).toContain('<a href="/settings/import">Back to the import form</a>');
+    expect(await uploadsLeft()).toEqual([]);
   }, 60_000);
+
+  it('checks the session and the CSRF token before reading the body: nothing reaches the disk', async () => {
+    const { token, cookie: c } = await form();
+    const content = await readFile(dirtyFile);
+    const forged = await upload('forged-token', { name: 'music_time_machine.db', content }, c);
+    expect(forged.statusCode).toBe(403);
+    // The token in the multipart body no longer counts: it is not read before the check.
+    const { payload, headers } = multipart({ _csrf: token }, { name: 'music_time_machine.db', content });
+    const inBody = await app.inject({ method: 'POST', url: '/settings/import', payload, headers: { ...headers, cookie: c } });
+    expect(inBody.statusCode).toBe(403);
+    // The x-csrf-token header (htmx, scripts) works.
+    const header = await app.inject({ method: 'POST', url: '/settings/import', payload, headers: { ...headers, cookie: c, 'x-csrf-token': token } });
+    expect(header.statusCode).toBe(200);
+    expect(await readdir(uploadRoot)).toEqual(['not-ours-upload']);
+  });
+
+  it('answers every malformed body with a 400 naming the file (never a server path) and a link back to the form', async () => {
+    const { token, cookie: c } = await form();
+    const url = `/settings/import?_csrf=${encodeURIComponent(token)}`;
+    const noBoundary = await app.inject({ method: 'POST', url, payload: 'whatever', headers: { 'content-type': 'multipart/form-data', cookie: c } });
+    expect(noBoundary.statusCode).toBe(400);
+    expect(noBoundary.body).toContain('The upload was not a file form this page understands');
+    expect(noBoundary.body).toContain('<a href="/settings/import">Back to the import form</a>');
+
+    const whole = multipart({}, { name: 'my archive.db', content: await readFile(dirtyFile) });
+    const cut = whole.payload.subarray(0, 3000);
+    const endsEarly = await app.inject({ method: 'POST', url, payload: cut, headers: { ...whole.headers, cookie: c } });
+    expect(endsEarly.statusCode).toBe(400);
+    expect(endsEarly.body).toContain('The upload of &quot;my archive.db&quot; ended before the whole file arrived.');
+
+    const notMultipart = await app.inject({ method: 'POST', url, payload: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: c } });
+    expect(notMultipart.statusCode).toBe(400);
+    expect(notMultipart.body).toContain('Choose your music_time_machine.db file to upload.');
+
+    const fieldOnly = multipart({ note: 'no file here' });
+    const noFile = await app.inject({ method: 'POST', url, payload: fieldOnly.payload, headers: { ...fieldOnly.headers, cookie: c } });
+    expect(noFile.statusCode).toBe(400);
+    expect(noFile.body).toContain('Choose your music_time_machine.db file to upload.');
+
+    for (const response of [noBoundary, endsEarly, notMultipart, noFile]) {
+      expect(response.body).not.toContain(uploadRoot);
+      expect(response.body).not.toContain(tmpdir());
+    }
+    expect(await uploadsLeft()).toEqual([]);
+  });
+
+  it('refuses a damaged SQLite file with a 400 naming it, and records no import run', async () => {
+    const { token, cookie: c } = await form();
+    const user = (await findUserBySpotifyId(database().db, 'uma-upload'))!;
+    const runsBefore = await listImportRuns(database().db, user.id);
+    const response = await upload(token, { name: 'old-laptop.db', content: await readFile(corruptFile) }, c);
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('&quot;old-laptop.db&quot; is damaged (SQLite&#39;s check says: Tree 2 page 10: btreeInitPage() returns error code 11). Nothing was imported');
+    expect(response.body).not.toContain(uploadRoot);
+    expect(response.body).toContain('<a href="/settings/import">Back to the import form</a>');
+    expect(await listImportRuns(database().db, user.id)).toEqual(runsBefore);
+    expect(await uploadsLeft()).toEqual([]);
+  });
+
+  /** A raw HTTP request that sends its headers and the first part of a body, then waits. */
+  async function rawUpload(address: string, withCookie: string, token: string, sent: Buffer, total: number) {
+    const { port } = new URL(address);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /settings/import?_csrf=${encodeURIComponent(token)} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${withCookie}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${total}\r\n\r\n`,
+    );
+    socket.write(sent);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    return { socket, closed, answer: () => answer };
+  }
+
+  async function until(check: () => Promise<boolean>) {
+    for (let i = 0; i < 200 && !(await check()); i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(await check()).toBe(true);
+  }
+
+  it('removes the temp folder of an upload the client aborts, and answers a stalled body with 408', async () => {
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const { token, cookie: c } = await form();
+    const { payload } = multipart({}, { name: 'music_time_machine.db', content: await readFile(dirtyFile) });
+
+    const aborted = await rawUpload(address, c, token, payload.subarray(0, 2000), payload.length);
+    await until(async () => (await uploadsLeft()).length === 1);
+    aborted.socket.destroy();
+    await until(async () => (await uploadsLeft()).length === 0);
+
+    const stalled = await rawUpload(address, c, token, payload.subarray(0, 2000), payload.length);
+    await stalled.closed; // the server answers after IDLE_MS of silence and closes the connection
+    expect(stalled.answer()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(stalled.answer()).toContain('The upload stalled: nothing arrived for 0 s. Please try again.');
+    expect(await uploadsLeft()).toEqual([]);
+  });
 });

@@ -9,7 +9,7 @@ import { fixedClock } from '../../src/lib/clock.js';
 import { listImportRuns } from '../../src/repositories/import-runs.js';
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { importLegacyFile } from '../../src/services/legacy/import.js';
-import { fileRejectSink, type RejectEntry } from '../../src/services/legacy/rejects.js';
+import { openFileRejectSink, type RejectEntry } from '../../src/services/legacy/rejects.js';
 import { describeEachEngine } from '../support/databases.js';
 import { cleanTrack, dirtyLegacyData, UNTYPED_SCHEMA, WEIRD_TEXT, writeLegacyFile } from '../support/legacy-fixture.js';
 import { readArchive } from '../support/archive.js';
@@ -97,7 +97,7 @@ describeEachEngine('legacy import', ({ database }) => {
       sourcePath: dirtyFile,
       owner: 'alice',
       clock,
-      rejects: fileRejectSink(rejectsPath),
+      rejects: await openFileRejectSink(rejectsPath),
     });
 
     expect(report).toMatchObject({
@@ -206,11 +206,28 @@ describeEachEngine('legacy import', ({ database }) => {
     expect((await listImportRuns(db(), user.id)).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
   });
 
+  it('an import that fails part-way leaves no user it created (an existing owner keeps their failed run)', async () => {
+    const failAtStaged = (name: string) => {
+      if (name === 'staged') throw new Error('stopped on purpose');
+    };
+    await expect(
+      importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'fails-new', clock, checkpoint: failAtStaged }),
+    ).rejects.toThrow('the import failed and nothing was imported: stopped on purpose');
+    expect(await findUserBySpotifyId(db(), 'fails-new')).toBeUndefined();
+
+    const alice = (await findUserBySpotifyId(db(), 'alice'))!;
+    await expect(importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'alice', clock, checkpoint: failAtStaged })).rejects.toThrow(
+      'stopped on purpose',
+    );
+    expect((await findUserBySpotifyId(db(), 'alice'))?.id).toBe(alice.id);
+    expect((await listImportRuns(db(), alice.id)).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'failed']);
+  });
+
   it('the rebuild load (large imports) gives the same rows and puts back every index and foreign key', async () => {
     const schema = () => snapshotsKeysAndIndexes(db());
     const before = (await schema()).rows;
     const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
-    expect(report).toMatchObject({ snapshotLoad: 'rebuilt-indexes', snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS }, tracks: { imported: 0, alreadyPresent: 68 } });
+    expect(report).toMatchObject({ snapshotLoad: 'rebuilt-indexes', snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS }, tracks: { imported: 68, alreadyPresent: 0 } });
     expect((await readArchive(db(), report.userId)).snapshots).toEqual(expectedSnapshots());
     expect((await schema()).rows).toEqual(before);
     expect(before.map((r) => r.def)).toEqual(
@@ -230,13 +247,13 @@ describeEachEngine('legacy import', ({ database }) => {
   it('a large first import COPYs snapshots straight into the table: same rows, counts and rejects file as the staged load', async () => {
     const schema = () => snapshotsKeysAndIndexes(db());
     const schemaBefore = (await schema()).rows;
-    const run = (owner: string, constraints: 'keep' | 'rebuild', rejectsPath?: string) =>
+    const run = async (owner: string, constraints: 'keep' | 'rebuild', rejectsPath?: string) =>
       importLegacyFile(database().withBulkSession, {
         sourcePath: noTimesFile,
         owner,
         clock,
         constraints,
-        ...(rejectsPath && { rejects: fileRejectSink(rejectsPath) }),
+        ...(rejectsPath && { rejects: await openFileRejectSink(rejectsPath) }),
       });
     const stagedRejects = join(dir, `staged-${database().engine}.jsonl`);
     const directRejects = join(dir, `direct-${database().engine}.jsonl`);
@@ -248,7 +265,8 @@ describeEachEngine('legacy import', ({ database }) => {
     const { duplicate_key: _none, ...rejectedWithoutDuplicates } = EXPECTED_SNAPSHOT_REJECTS;
     expect(direct.snapshots).toEqual({ read: 76, imported: 62, alreadyPresent: 0, alreadyPresentDiffering: 0, rejected: rejectedWithoutDuplicates, ms: direct.snapshots.ms });
     expect(staged.snapshots).toEqual({ ...direct.snapshots, ms: staged.snapshots.ms });
-    expect(direct.tracks).toEqual({ ...staged.tracks, imported: 0, alreadyPresent: 68, ms: direct.tracks.ms });
+    // Track counts are per owner (each importer gets their own copy of the file's tracks).
+    expect(direct.tracks).toEqual({ ...staged.tracks, imported: 68, alreadyPresent: 0, ms: direct.tracks.ms });
 
     const expected = expectedSnapshots().filter((r) => !(r.track_id === 't_plain' && r.snapshot_date === '2024-01-02'));
     expect((await readArchive(db(), direct.userId)).snapshots).toEqual(expected);

@@ -53,7 +53,8 @@ describeEachEngine('legacy verify and export', ({ database, engine }) => {
     const user = await db().selectFrom('users').select('id').where('spotify_id', '=', 'vera').executeTakeFirstOrThrow();
     const original = await db().selectFrom('snapshots').selectAll().where('user_id', '=', user.id).where('track_id', '=', 't_plain').where('snapshot_date', '=', '2024-01-02').executeTakeFirstOrThrow();
     await db().deleteFrom('snapshots').where('user_id', '=', user.id).where('track_id', '=', 't_plain').where('snapshot_date', '=', '2024-01-02').execute();
-    await db().updateTable('tracks').set({ name: 'Tampered' }).where('track_id', '=', 'g7').execute();
+    // What the owner imported (their own copy of the file's tracks, see visibleTracks).
+    await db().updateTable('user_tracks').set({ name: 'Tampered' }).where('user_id', '=', user.id).where('track_id', '=', 'g7').execute();
     try {
       const report = await verify();
       expect(report.ok).toBe(false);
@@ -65,7 +66,7 @@ describeEachEngine('legacy verify and export', ({ database, engine }) => {
       ]);
     } finally {
       await db().insertInto('snapshots').values(original).execute();
-      await db().updateTable('tracks').set({ name: 'Song g7' }).where('track_id', '=', 'g7').execute();
+      await db().updateTable('user_tracks').set({ name: 'Song g7' }).where('user_id', '=', user.id).where('track_id', '=', 'g7').execute();
     }
     expect((await verify()).ok).toBe(true);
     const nobody = await verify('nobody-here');

@@ -6,6 +6,17 @@ import { createDeps, type Deps, type DepsOverrides } from '../../src/deps.js';
 import { startFakeSpotify, type FakeSpotify, type FakeSpotifyOptions } from '../../src/fake-spotify/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 
+/**
+ * Rate limits and the capture cooldown out of the way: tests log in and post far faster than a
+ * person. Tests of those limits set their own (overrides.limits).
+ */
+export const UNLIMITED: NonNullable<DepsOverrides['limits']> = {
+  loginRequestsPerWindow: 100_000,
+  postRequestsPerWindow: 100_000,
+  apiRequestsPerWindow: 100_000,
+  captureCooldownMs: 0,
+};
+
 /** The real app over a test database, for Fastify inject(). Closing it leaves the database open. */
 export async function buildTestApp(
   database: Database,
@@ -13,7 +24,7 @@ export async function buildTestApp(
   overrides: Omit<DepsOverrides, 'database'> = {},
 ): Promise<{ app: FastifyInstance; deps: Deps }> {
   const config = loadConfig({ NODE_ENV: 'test', ...env });
-  const deps = await createDeps(config, { logger: createLogger('silent'), ...overrides, database });
+  const deps = await createDeps(config, { logger: createLogger('silent'), ...overrides, limits: { ...UNLIMITED, ...overrides.limits }, database });
   const app = await buildApp(deps);
   return { app, deps };
 }

@@ -1,3 +1,4 @@
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
 
 /** The tutorial's schema, as its Flask app created it. */
@@ -112,4 +113,16 @@ export function dirtyLegacyData() {
   for (let i = 1; i <= 50; i++) snapshots.push([`g${i}`, '2024-03-01', 'short_term', i]);
   for (let i = 6; i <= 55; i++) snapshots.push([`g${i}`, '2024-03-01', 'short_term', i - 5]);
   return { tracks, snapshots };
+}
+
+/** Overwrites the file's last page with garbage, as a bad disk or a cut-off copy would. */
+export function corruptLastPage(path: string): void {
+  const size = statSync(path).size;
+  const pageSize = 4096;
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, size - pageSize);
+  } finally {
+    closeSync(fd);
+  }
 }

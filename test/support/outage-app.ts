@@ -9,7 +9,7 @@ import { createDeps, type Deps } from '../../src/deps.js';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { SESSION_COOKIE } from '../../src/routes/plugins/session.js';
-import { approveOnFake } from './app.js';
+import { approveOnFake, UNLIMITED } from './app.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /**
@@ -35,9 +35,15 @@ export async function startOutageApp(directUrl: string, users: readonly string[]
   const clock = { now: () => new Date(FIRST_DAY + day * 86_400_000) };
   const target = new URL(directUrl);
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  // Tokens that outlive the moving clock: no refresh (and no rotated refresh token) mid-test.
-  const fake = await startFakeSpotify({ clock, accessTokenTtlSeconds: 10 * 365 * 86_400, users: users.map((id) => ({ id, display_name: `Listener ${id}` })) });
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: proxy.urlThrough(directUrl), HOST: '127.0.0.1', PORT: '0', DB_POOL_MAX: '10' });
+  // Tokens that outlive the moving clock: no refresh mid-test. The fake, like Spotify, accepts
+  // only the registered callback URL.
+  const fake = await startFakeSpotify({
+    clock,
+    accessTokenTtlSeconds: 10 * 365 * 86_400,
+    redirectUris: [`${config.appUrl}/callback`],
+    users: users.map((id) => ({ id, display_name: `Listener ${id}` })),
+  });
   const deps = await createDeps(config, {
     // Quiet unless asked (OUTAGE_LOG_LEVEL=warn): the health route logs its own warnings at any
     // level, so "silent" goes to a stream that drops everything.
@@ -46,6 +52,8 @@ export async function startOutageApp(directUrl: string, users: readonly string[]
     fakeSpotify: fake,
     spotify: { backoffBaseMs: 1 },
     jobs: { pollingIntervalSeconds: 0.5 },
+    // The load posts captures and logs in far faster than a person: no rate limits or cooldown.
+    limits: UNLIMITED,
   });
   let app: FastifyInstance | undefined;
   try {

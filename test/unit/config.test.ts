@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { checkRedirectUri, DEVELOPMENT_SESSION_SECRET, loadConfig, loadDatabaseConfig, type Env } from '../../src/config.js';
 import { ConfigError } from '../../src/lib/errors.js';
 
-const SECRET = 'x'.repeat(40);
+// A secret as `npx mtm secret` prints one (fixed, so the test is repeatable).
+const SECRET = 'q3ZJ8rVb1xWkT0nHs7LdYc2uPe9GmAfR4oKiN6tE5hSwXyBzCvDg';
 const SPOTIFY = {
   SPOTIFY_CLIENT_ID: 'abc123',
   SPOTIFY_CLIENT_SECRET: 'shh',

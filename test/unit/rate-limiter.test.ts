@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/lib/rate-limiter.js';
+import { createKeyedRateLimiter, createRateLimiter } from '../../src/lib/rate-limiter.js';
 
 /** A clock that only moves when the limiter sleeps, so the schedule is exact. */
 function virtualTime() {
@@ -49,5 +49,48 @@ describe('token-bucket rate limiter', () => {
 
   it('refuses a rate that is not positive', () => {
     expect(() => createRateLimiter({ perSecond: 0 })).toThrow('perSecond must be greater than 0');
+  });
+});
+
+describe('per-user buckets under the shared one', () => {
+  it("serves another user at once while one user's loop waits on their own bucket", async () => {
+    let now = 0;
+    const parked: Array<() => void> = [];
+    // Sleeping parks the caller until the test moves time on: nothing advances by itself.
+    const sleep = () => new Promise<void>((resolve) => parked.push(resolve));
+    const shared = createRateLimiter({ perSecond: 10, burst: 10, now: () => now, sleep });
+    const users = createKeyedRateLimiter({ perSecond: 5, burst: 5, now: () => now, sleep });
+    const call = async (user: string) => {
+      await users.forKey(user).acquire();
+      await shared.acquire();
+    };
+
+    const looping = Array.from({ length: 8 }, () => call('loop'));
+    let otherDone = false;
+    const other = call('other').then(() => (otherDone = true));
+    await other;
+    expect(otherDone).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve)); // let the granted calls settle
+    // The looping user got their burst of 5 through the shared bucket; the rest wait on their own.
+    expect(shared.granted).toBe(6);
+    expect(users.forKey('loop').granted).toBe(5);
+    expect(parked.length).toBe(1);
+
+    now = 1000;
+    while (parked.length) parked.shift()!();
+    await Promise.all(looping);
+    expect(shared.granted).toBe(9);
+    expect(users.size).toBe(2);
+  });
+
+  it('forgets buckets unused for a while', async () => {
+    let now = 0;
+    const users = createKeyedRateLimiter({ perSecond: 1, burst: 1, now: () => now, forgetAfterMs: 1000 });
+    await users.forKey(1).acquire();
+    await users.forKey(2).acquire();
+    expect(users.size).toBe(2);
+    now = 5000;
+    await users.forKey(3).acquire();
+    expect(users.size).toBe(1);
   });
 });

@@ -39,6 +39,8 @@ export interface Flash {
 declare module '@fastify/secure-session' {
   interface SessionData {
     userId: number;
+    /** users.session_version when the session began; a different value ends the session. */
+    sessionVersion: number;
     login: PendingLogin;
     flash: Flash;
     /** The page a logged-out visitor asked for; the login returns there (a local path only). */
@@ -50,6 +52,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The logged-in user, or null. Set for every request by the session plugin. */
     currentUser: CurrentUser | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The route checks CSRF before its body is read (an upload): the token may then come in the
+     * `_csrf` query parameter (the form's action URL) as well as the x-csrf-token header.
+     */
+    csrfFromQuery?: boolean;
   }
   interface FastifyReply {
     /** Variables every view receives (@fastify/view merges them into the template data). */
@@ -78,7 +87,7 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
       expiry: SESSION_MAX_AGE_S,
       cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.isProduction, maxAge: SESSION_MAX_AGE_S },
     });
-    await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
+    await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session', getToken: csrfTokenOf });
 
     app.decorateRequest('currentUser', null);
     // onRequest (the session cookie is already decoded): the user is known before the body is
@@ -86,22 +95,7 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
     // validation error, and routes can refuse it early (`onRequest: requireUser`).
     app.addHook('onRequest', async (request, reply) => {
       if (request.url.startsWith('/static/')) return; // files: no session work
-      const userId = request.session.get('userId');
-      if (typeof userId === 'number') {
-        const user = await findUser(deps.database.db, userId);
-        if (user) {
-          request.currentUser = {
-            id: user.id,
-            spotifyId: user.spotify_id,
-            displayName: user.display_name ?? user.spotify_id,
-            needsReauth: user.needs_reauth,
-            spotifyAuthorizedAt: user.spotify_authorized_at,
-          };
-        } else {
-          // The account was deleted since the cookie was issued.
-          request.session.set('userId', undefined);
-        }
-      }
+      await resolveSessionUser(deps, request);
       const flash = request.session.get('flash');
       if (flash) request.session.set('flash', undefined);
       let token: string | undefined;
@@ -123,6 +117,49 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
   return fp(plugin, { name: 'mtm-session' });
 }
 
+/**
+ * Sets request.currentUser from the session cookie (null when logged out). The session plugin
+ * does this for every request before the handler; a route that must refuse before its body is
+ * read (an upload) calls it in onRequest too.
+ */
+export async function resolveSessionUser(deps: Deps, request: FastifyRequest): Promise<CurrentUser | null> {
+  const userId = request.session.get('userId');
+  request.currentUser = null;
+  if (typeof userId !== 'number') return null;
+  const user = await findUser(deps.database.db, userId);
+  // A cookie from before the versions existed counts as version 0 (the column's default).
+  const version = request.session.get('sessionVersion') ?? 0;
+  if (user && user.session_version === version) {
+    request.currentUser = {
+      id: user.id,
+      spotifyId: user.spotify_id,
+      displayName: user.display_name ?? user.spotify_id,
+      needsReauth: user.needs_reauth,
+      spotifyAuthorizedAt: user.spotify_authorized_at,
+    };
+  } else {
+    // The account was deleted, or the user logged out everywhere, since the cookie was issued.
+    request.session.set('userId', undefined);
+    request.session.set('sessionVersion', undefined);
+  }
+  return request.currentUser;
+}
+
+/** Where a state-changing request carries its CSRF token (the library's places, plus csrfFromQuery). */
+function csrfTokenOf(request: FastifyRequest): string | undefined {
+  const body = request.body as { _csrf?: unknown } | undefined;
+  if (typeof body?._csrf === 'string') return body._csrf;
+  for (const header of ['x-csrf-token', 'csrf-token', 'xsrf-token', 'x-xsrf-token']) {
+    const value = request.headers[header];
+    if (typeof value === 'string') return value;
+  }
+  if (request.routeOptions.config.csrfFromQuery) {
+    const query = request.query as { _csrf?: unknown } | undefined;
+    if (typeof query?._csrf === 'string') return query._csrf;
+  }
+  return undefined;
+}
+
 /** The app's one "not logged in" error: 401, code not_logged_in, for every route and API. */
 export function notLoggedIn(): AppError {
   return new AppError('not_logged_in', 401, 'Log in with Spotify first.');
@@ -139,6 +176,16 @@ export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRe
   if (back && back !== '/') request.session.set('returnTo', back);
   return reply.redirect('/login');
 };
+
+/**
+ * Starts a fresh session for a user who just logged in: nothing from before (a planted cookie)
+ * carries over, and the cookie remembers the user's current session version.
+ */
+export function startUserSession(request: FastifyRequest, user: { id: number; session_version: number }): void {
+  request.session.regenerate();
+  request.session.set('userId', user.id);
+  request.session.set('sessionVersion', user.session_version);
+}
 
 /** The logged-in user's id, for handlers behind requireUser. */
 export function currentUserId(request: FastifyRequest): number {

@@ -17,7 +17,7 @@ import {
   type MoveCounts,
 } from '../../repositories/legacy-staging.js';
 import { spotifyUserHasSnapshots, withSnapshotKeysRebuilt } from '../../repositories/snapshot-bulk.js';
-import { upsertUser } from '../../repositories/users.js';
+import { deleteUnusedUser, findUserBySpotifyId, upsertUser } from '../../repositories/users.js';
 import { loadSnapshotsDirectly, snapshotsCanLoadDirectly } from './direct-load.js';
 import type { RejectSink } from './rejects.js';
 import { openLegacySource, type LegacySource } from './source.js';
@@ -116,7 +116,7 @@ export async function importLegacyFile(withBulkSession: WithBulkSession, options
   const started = options.clock.now().getTime();
   const hash = hashFileInBackground(options.sourcePath);
   try {
-    const source = await openLegacySource(options.sourcePath);
+    const source = await openLegacySource(options.sourcePath, { displayName: options.sourceName });
     try {
       return await withBulkSession((session) => runImport(session, source, { ...options, owner }, hash.hex, started));
     } finally {
@@ -151,6 +151,7 @@ async function runImport(
     throw new ConflictError(`another import for ${owner} is running; wait for it to finish`);
   }
   let runId: number | null = null;
+  let createdUserId: number | undefined;
   try {
     const context = stageContext(source, { clock, rejects, onProgress: options.onProgress, checkpoint });
     const mode = options.constraints ?? 'auto';
@@ -163,7 +164,9 @@ async function runImport(
     let userId: number | undefined;
     let interruptedRunsClosed = 0;
     if (!dryRun) {
+      const existed = await findUserBySpotifyId(db, owner);
       userId = (await upsertUser(db, { spotifyId: owner })).id;
+      if (!existed) createdUserId = userId;
       interruptedRunsClosed = await markInterruptedImportRuns(db, userId);
       runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath) });
     }
@@ -175,7 +178,7 @@ async function runImport(
     try {
       if (dryRun) userId = (await upsertUser(db, { spotifyId: owner })).id;
       const t0 = clock.now().getTime();
-      const trackMove = await moveStagedTracks(db);
+      const trackMove = await moveStagedTracks(db, userId!);
       const t1 = clock.now().getTime();
       const landed = direct
         ? await landSnapshotsDirectly(session, context, owner, userId!, tracks.trackIds!, started)
@@ -223,6 +226,8 @@ async function runImport(
   } catch (error) {
     await rejects?.abort().catch(() => {});
     if (runId !== null) await failImportRun(db, runId, errorMessage(error)).catch(() => {});
+    // A failed import leaves no trace of a user it made up (their failed run row goes with them).
+    if (createdUserId !== undefined) await deleteUnusedUser(db, createdUserId).catch(() => {});
     if (error instanceof AppError) throw error;
     throw new AppError('import_failed', 500, `the import failed and nothing was imported: ${errorMessage(error)}`, { cause: error });
   } finally {

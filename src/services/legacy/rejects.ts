@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import { AppError } from '../../lib/errors.js';
 
 /** One line of the rejects file: what was not imported (or imported with raw_json NULL), and why. */
 export interface RejectEntry {
@@ -25,24 +26,36 @@ export interface RejectSink {
 
 /**
  * JSON lines written to FILE.partial and renamed to FILE at the end, so a killed import never
- * leaves a rejects file that looks complete.
+ * leaves a rejects file that looks complete. The file is opened here, before the import starts:
+ * a path that cannot be written fails at once (one message), not after the import committed.
  */
-export function fileRejectSink(path: string): RejectSink {
+export async function openFileRejectSink(path: string): Promise<RejectSink> {
   const partial = `${path}.partial`;
-  let stream: WriteStream | undefined;
-  const open = () => (stream ??= createWriteStream(partial, { flags: 'w' }));
+  const stream: WriteStream = createWriteStream(partial, { flags: 'w' });
+  let failure: Error | undefined;
+  stream.on('error', (error) => (failure ??= error));
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw new AppError('rejects_unwritable', 400, `cannot write the rejects file ${path}: ${describeFsError(error)}`, { cause: error });
+  }
+  const check = () => {
+    if (failure) throw new AppError('rejects_unwritable', 500, `writing the rejects file ${path} failed: ${describeFsError(failure)}`, { cause: failure });
+  };
   const end = async () => {
-    const s = open();
-    s.end();
-    await once(s, 'close');
+    if (stream.closed) return;
+    stream.end();
+    await once(stream, 'close').catch(() => {});
   };
   return {
     async write(entry) {
-      const s = open();
-      if (!s.write(`${JSON.stringify(entry)}\n`)) await once(s, 'drain');
+      check();
+      if (!stream.write(`${JSON.stringify(entry)}\n`)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+      check();
     },
     async commit() {
       await end();
+      check();
       await rename(partial, path);
     },
     async abort() {
@@ -50,6 +63,15 @@ export function fileRejectSink(path: string): RejectSink {
       await rm(partial, { force: true });
     },
   };
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'its folder does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EROFS') return 'the file system is read-only';
+  return (error as Error).message;
 }
 
 /** Keeps the first `limit` entries in memory (the upload page shows them); counts the rest. */

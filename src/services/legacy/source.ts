@@ -35,17 +35,24 @@ export interface LegacySource {
   close(): void;
 }
 
-export async function openLegacySource(path: string): Promise<LegacySource> {
-  await checkHeader(path);
+/**
+ * Opens and checks a legacy file: header, tables and columns, and SQLite's quick integrity check
+ * (a damaged page is refused here, before anything is written, instead of failing half-way).
+ * `displayName` is how messages name the file (an upload's own name, never our temp path).
+ */
+export async function openLegacySource(path: string, options: { displayName?: string } = {}): Promise<LegacySource> {
+  const name = options.displayName ?? path;
+  await checkHeader(path, name);
   let db: Sqlite.Database;
   try {
     db = new Sqlite(path, { readonly: true, fileMustExist: true });
     db.pragma('query_only = true');
   } catch (error) {
-    throw new LegacyFileError(`cannot open "${path}" as SQLite: ${(error as Error).message}`, { cause: error });
+    throw new LegacyFileError(`cannot open "${name}" as SQLite: ${(error as Error).message}`, { cause: error });
   }
   try {
     const snapshotKeyEnforced = checkSchema(db);
+    checkIntegrity(db, name);
     const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     const counts = { tracks: count('tracks'), snapshots: count('snapshots') };
     const trackPage = db.prepare(`select rowid, ${TRACK_COLUMNS.join(', ')} from tracks where rowid > ? order by rowid limit ${PAGE_ROWS}`).raw(true);
@@ -71,7 +78,7 @@ export async function openLegacySource(path: string): Promise<LegacySource> {
   } catch (error) {
     db.close();
     if (error instanceof LegacyFileError) throw error;
-    throw new LegacyFileError(`cannot read "${path}": ${(error as Error).message}`, { cause: error });
+    throw new LegacyFileError(`cannot read "${name}": ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -90,22 +97,35 @@ function* pages(statement: Sqlite.Statement): IterableIterator<SqliteValue[]> {
   }
 }
 
-async function checkHeader(path: string): Promise<void> {
+async function checkHeader(path: string, name: string): Promise<void> {
   let handle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new LegacyFileError(code === 'ENOENT' ? `no file at "${path}"` : `cannot read "${path}": ${(error as Error).message}`, { cause: error });
+    throw new LegacyFileError(code === 'ENOENT' ? `no file at "${name}"` : `cannot read "${name}": ${code ?? 'unreadable'}`, { cause: error });
   }
   try {
     const buffer = Buffer.alloc(16);
     const { bytesRead } = await handle.read(buffer, 0, 16, 0);
     if (bytesRead < 16 || buffer.toString('latin1') !== SQLITE_HEADER) {
-      throw new LegacyFileError(`"${path}" is not an SQLite database (a Music Time Machine file is the app's music_time_machine.db)`);
+      throw new LegacyFileError(`"${name}" is not an SQLite database (a Music Time Machine file is the app's music_time_machine.db)`);
     }
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * SQLite's quick_check: every page readable and well formed (it skips the index-vs-table cross
+ * check of integrity_check, which a read-only import does not need). A damaged file can also make
+ * the check itself throw; the caller turns that into the same 400.
+ */
+function checkIntegrity(db: Sqlite.Database, name: string): void {
+  const result = db.pragma('quick_check(1)', { simple: true });
+  if (result !== 'ok') {
+    const finding = String(result).replace('*** in database main ***', '').replace(/\s+/g, ' ').trim();
+    throw new LegacyFileError(`"${name}" is damaged (SQLite's check says: ${finding}). Nothing was imported; copy the file again from the original.`);
   }
 }
 

@@ -54,7 +54,7 @@ export async function verifyLegacyImport(
         const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
         const user = await findUserBySpotifyId(db, owner);
         const userId = user?.id ?? -1;
-        const tracks = { ...(await compareTracks(db)), read: source.counts.tracks, rejected: sum(staged.trackRejected) };
+        const tracks = { ...(await compareTracks(db, userId)), read: source.counts.tracks, rejected: sum(staged.trackRejected) };
         const snapshots = { ...(await compareSnapshots(db, userId)), read: source.counts.snapshots, rejected: sum(staged.snapshotRejected) };
         const years = await releaseYearCheck(db, userId);
         const orphans = await countOrphanSnapshots(db, userId);

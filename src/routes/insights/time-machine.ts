@@ -1,0 +1,45 @@
+import type { FastifyPluginAsync } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { TIME_RANGES, type TimeRange } from '../../db/schema.js';
+import type { Deps } from '../../deps.js';
+import { isIsoDate } from '../../lib/dates.js';
+import { ValidationError } from '../../lib/errors.js';
+import { getTimeMachine } from '../../services/insights.js';
+import { currentUserId, requireUser } from '../plugins/session.js';
+import { renderInsight } from './page.js';
+
+const Query = Type.Object({
+  date: Type.Optional(Type.String({ maxLength: 32 })),
+  range: Type.Optional(Type.String({ maxLength: 32 })),
+});
+
+/**
+ * GET /history?date=YYYY-MM-DD&range=short_term: the top 50 of that snapshot (or the nearest
+ * earlier one, stated), each with its movement since the previous snapshot of the range.
+ */
+export function timeMachineRoutes(deps: Deps): FastifyPluginAsync {
+  return async (app) => {
+    app.get<{ Querystring: Static<typeof Query> }>('/history', { preHandler: requireUser, schema: { querystring: Query } }, async (request, reply) => {
+      const { date, range } = parseQuery(request.query);
+      const userId = currentUserId(request);
+      return renderInsight(
+        request,
+        reply,
+        { view: 'insights/time-machine.eta', title: 'Time machine' },
+        () => getTimeMachine(deps.database.db, userId, range, date),
+        (data) => ({ view: { data, range, ranges: TIME_RANGES }, json: data }),
+        { range, requestedDate: date, date: null, tracks: [] },
+      );
+    });
+  };
+}
+
+function parseQuery(query: Static<typeof Query>): { date: string | null; range: TimeRange } {
+  const date = query.date ? query.date : null;
+  if (date !== null && !isIsoDate(date)) throw new ValidationError(`"${date}" is not a date: use YYYY-MM-DD, e.g. 2024-06-03.`);
+  const range = query.range ? query.range : 'short_term';
+  if (!(TIME_RANGES as readonly string[]).includes(range)) {
+    throw new ValidationError(`"${range}" is not a time range: use short_term, medium_term or long_term.`);
+  }
+  return { date, range: range as TimeRange };
+}
