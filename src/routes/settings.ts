@@ -11,6 +11,7 @@ import { ValidationError } from '../lib/errors.js';
 import { getArchiveOverview } from '../repositories/home-stats.js';
 import { deleteSpotifyTokens, findSpotifyTokens } from '../repositories/spotify-tokens.js';
 import { deleteUserAndData, listImportRuns } from '../repositories/user-data.js';
+import { endUserSessions } from '../repositories/users.js';
 import { exportLegacyFile } from '../services/legacy/export.js';
 import { exportUserJson } from '../services/user-export.js';
 import { contract, CsrfOnlyForm, NotJson } from './contracts.js';
@@ -91,6 +92,8 @@ export function settingsRoutes(deps: Deps): FastifyPluginAsync {
       async (request, reply) => {
         const userId = currentUserId(request);
         await deleteSpotifyTokens(db, userId);
+        // Every session of this user ends, not only this browser's (a copy of the cookie elsewhere too).
+        await endUserSessions(db, userId);
         request.log.info({ userId }, 'user disconnected Spotify');
         const message = 'Spotify is disconnected: this app no longer holds a token for your account and scheduled snapshots have stopped. Your archive is kept; log in with Spotify again to resume.';
         return endSession(request, reply, message);
