@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
@@ -9,9 +11,12 @@ import { AppError, errorMessage } from './lib/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { authRoutes } from './routes/auth.js';
 import { demoSpotifyRoutes } from './routes/demo-spotify.js';
+import { aboutRoutes } from './routes/about.js';
+import { recordRoutes } from './routes/contracts.js';
 import { homeRoutes } from './routes/home.js';
 import { insightRoutes } from './routes/insights/index.js';
 import { playlistRoutes } from './routes/playlists.js';
+import { settingsRoutes } from './routes/settings.js';
 import { settingsImportRoutes } from './routes/settings-import.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { captureAfterLogin } from './services/capture-runs.js';
@@ -21,7 +26,8 @@ import { wantsJson } from './routes/respond.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
-const HTMX_DIR = fileURLToPath(new URL('../node_modules/htmx.org/dist/', import.meta.url));
+/** htmx is served from its npm package (pinned in package-lock), not copied into public/. */
+const HTMX_DIR = dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 
 /** Builds the Fastify app from its dependencies; does not listen (tests use inject()). */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -30,6 +36,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Behind Railway's (or any) proxy: trust X-Forwarded-* for protocol and client address.
     trustProxy: deps.config.isProduction,
   });
+
+  // First, so every route registered below is recorded with its schema (route contracts test).
+  recordRoutes(app);
 
   // Headers and rate limits first: they apply to every route registered after them, errors included.
   await app.register(protectionPlugin(deps));
@@ -56,9 +65,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(demoSpotifyRoutes(deps));
   await app.register(homeRoutes(deps));
   await app.register(snapshotRoutes(deps));
+  await app.register(settingsRoutes(deps));
   await app.register(settingsImportRoutes(deps));
   await app.register(insightRoutes(deps));
   await app.register(playlistRoutes(deps));
+  await app.register(aboutRoutes(deps));
   return app;
 }
 

@@ -156,7 +156,7 @@ function render(size: ChartSize & { label: string }, option: Record<string, unkn
       aria: { enabled: true, label: { description: size.label } },
       ...option,
     });
-    return chart.renderToSVGString();
+    return withoutInlineStyles(chart.renderToSVGString());
   } finally {
     chart.dispose();
   }
@@ -232,4 +232,23 @@ function nextDay(isoDate: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** SVG presentation attributes that ECharts writes as inline CSS on text. */
+const PRESENTATION = new Set(['font-size', 'font-family', 'font-weight', 'font-style', 'fill', 'opacity']);
+
+/**
+ * The Content-Security-Policy allows no <style> element (style-src 'self'), so the SVG carries
+ * none: ECharts' `style="font-size:..."` on text become the equivalent presentation attributes,
+ * and its `<style>` block (hover effects for an interactive chart; a static drawing has none) goes.
+ */
+export function withoutInlineStyles(svg: string): string {
+  return svg.replace(/<style\b[\s\S]*?<\/style>/g, '').replace(/ style="([^"]*)"/g, (_, css: string) =>
+    css
+      .split(';')
+      .map((declaration) => declaration.split(':').map((part) => part.trim()))
+      .filter(([name, value]) => name && value && PRESENTATION.has(name))
+      .map(([name, value]) => ` ${name}="${value}"`)
+      .join(''),
+  );
 }

@@ -6,7 +6,8 @@ import { AppError } from '../lib/errors.js';
 import { endUserSessions } from '../repositories/users.js';
 import { completeLogin } from '../services/login.js';
 import { LOGIN_SCOPES } from '../spotify/client.js';
-import { startUserSession } from './plugins/session.js';
+import { contract, CsrfOnlyForm, NotJson } from './contracts.js';
+import { startUserSession, takeReturnPath } from './plugins/session.js';
 
 /** A login must come back from Spotify within this time. */
 const LOGIN_TTL_MS = 15 * 60 * 1000;
@@ -44,7 +45,9 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
   };
 
   return async (app) => {
-    app.get('/login', async (request, reply) => {
+    app.get('/login', { schema: contract({ json: NotJson }) }, async (request, reply) => {
+      // Already logged in: nothing to do here.
+      if (request.currentUser) return reply.redirect('/');
       const verifier = generateRandomCodeVerifier();
       const state = generateRandomState();
       request.session.set('login', { state, verifier, startedAt: deps.clock.now().getTime() });
@@ -57,7 +60,7 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
       return reply.redirect(url);
     });
 
-    app.get<{ Querystring: Static<typeof CallbackQuery> }>('/callback', { schema: { querystring: CallbackQuery } }, async (request, reply) => {
+    app.get<{ Querystring: Static<typeof CallbackQuery> }>('/callback', { schema: contract({ querystring: CallbackQuery, json: NotJson }) }, async (request, reply) => {
       const pending = request.session.get('login');
       // One use only: a replayed callback finds no pending login.
       request.session.set('login', undefined);
@@ -89,12 +92,14 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
           { db: deps.database.db, client: deps.spotify.client, cipher: deps.tokenCipher, clock: deps.clock },
           { code, codeVerifier: pending.verifier, redirectUri: deps.spotify.redirectUri },
         );
+        // The page the visitor first asked for survives the fresh session (validated again when used).
+        const returnTo = takeReturnPath(request);
         startUserSession(request, user);
         request.log.info({ userId: user.id }, 'user logged in');
         if (options.afterLogin) {
           await options.afterLogin(user.id).catch((error: unknown) => request.log.error({ err: error, userId: user.id }, 'after-login step failed'));
         }
-        return reply.redirect('/');
+        return reply.redirect(returnTo);
       } catch (failure) {
         if (!(failure instanceof AppError) || failure.status >= 500 && !failure.code.startsWith('spotify_')) throw failure;
         request.log.warn({ err: failure }, 'login failed');
@@ -106,7 +111,7 @@ export function authRoutes(deps: Deps, options: AuthRoutesOptions = {}): Fastify
       }
     });
 
-    app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+    app.post('/logout', { schema: contract({ body: CsrfOnlyForm, json: NotJson }), preHandler: app.csrfProtection }, async (request, reply) => {
       // Server-side: a copy of this cookie (stolen, or on another device) stops working too.
       if (request.currentUser) await endUserSessions(deps.database.db, request.currentUser.id);
       request.session.delete();

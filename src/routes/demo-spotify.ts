@@ -1,6 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import Type from 'typebox';
 import { DEMO_SPOTIFY_PREFIX, type Deps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
+import { contract, NotJson } from './contracts.js';
+
+/** The fake's own pages decide what they accept; the app relays the query and form as they are. */
+const Relayed = Type.Record(Type.String(), Type.String({ maxLength: 4096 }));
 
 /**
  * Demo mode only: the fake Spotify's consent pages, served to browsers through the app. The fake
@@ -22,14 +27,14 @@ export function demoSpotifyRoutes(deps: Deps): FastifyPluginAsync {
       }
     };
 
-    app.get(`${DEMO_SPOTIFY_PREFIX}/authorize`, async (request, reply) => {
+    app.get(`${DEMO_SPOTIFY_PREFIX}/authorize`, { schema: contract({ querystring: Relayed, json: NotJson }) }, async (request, reply) => {
       checkRedirect((request.query as Record<string, unknown> | undefined)?.redirect_uri);
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       const answer = await fetch(`${fake.accountsUrl}/authorize${query}`, { redirect: 'manual' });
       return relay(answer, reply);
     });
 
-    app.post(`${DEMO_SPOTIFY_PREFIX}/authorize/approve`, async (request, reply) => {
+    app.post(`${DEMO_SPOTIFY_PREFIX}/authorize/approve`, { schema: contract({ body: Relayed, json: NotJson }) }, async (request, reply) => {
       const fields = (request.body ?? {}) as Record<string, string>;
       checkRedirect(fields.redirect_uri);
       const form = new URLSearchParams(fields);

@@ -2,7 +2,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { isConnectionError } from '../db/connection-errors.js';
 import { pingDatabase } from '../db/database.js';
 import { listAppliedMigrationNames, listMigrationNames } from '../db/migrate.js';
+import Type from 'typebox';
 import type { Deps } from '../deps.js';
+import { contract } from './contracts.js';
+
+const Health = Type.Object({
+  status: Type.String(),
+  database: Type.String(),
+  engine: Type.String(),
+  migrations: Type.Union([Type.Null(), Type.Object({ applied: Type.Integer(), pending: Type.Integer(), latest: Type.Union([Type.String(), Type.Null()]) })]),
+});
 
 /**
  * GET /healthz for load balancers, Railway's deploy check and `mtm smoke`:
@@ -12,7 +21,7 @@ export function healthRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     const shipped = await listMigrationNames();
 
-    app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => {
+    app.get('/healthz', { logLevel: 'warn', schema: contract({ json: Health, more: { 503: Health } }) }, async (_request, reply) => {
       const engine = deps.database.kind;
       const db = deps.database.db;
       const unreachable = () => reply.code(503).send({ status: 'unavailable', database: 'unreachable', engine, migrations: null });

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
+import { NoParams } from './contracts.js';
 import { TIME_RANGES } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import {
@@ -32,7 +33,7 @@ import { wantsJson } from './respond.js';
 const TITLE = 'Playlists · Music Time Machine';
 
 /** The form posts answer HTML (the page, or a 303); errors asked for as JSON have the app's shape. */
-const FORM_SCHEMA = { querystring: NoQuery, body: PlaylistForm, response: { '4xx': ErrorBody, '5xx': ErrorBody } };
+const FORM_SCHEMA = { params: NoParams, querystring: NoQuery, body: PlaylistForm, response: { '4xx': ErrorBody, '5xx': ErrorBody } };
 
 /**
  * Playlists from the archive:
@@ -51,7 +52,7 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
       '/playlists',
       {
         validatorCompiler: typeboxValidator,
-        schema: { querystring: NoQuery, response: { 200: PlaylistsPageResponse, '4xx': ErrorBody, '5xx': ErrorBody } },
+        schema: { params: NoParams, querystring: NoQuery, response: { 200: PlaylistsPageResponse, '4xx': ErrorBody, '5xx': ErrorBody } },
         preHandler: requireUser,
       },
       async (request, reply) => {
@@ -101,7 +102,7 @@ export function playlistRoutes(deps: Deps): FastifyPluginAsync {
       '/api/generate-playlist',
       {
         validatorCompiler: typeboxValidator,
-        schema: { querystring: NoQuery, body: GenerateBody, response: { 200: PreviewResponse, 201: CreatedResponse, '4xx': ErrorBody, '5xx': ErrorBody } },
+        schema: { params: NoParams, querystring: NoQuery, body: GenerateBody, response: { 200: PreviewResponse, 201: CreatedResponse, '4xx': ErrorBody, '5xx': ErrorBody } },
         // Logged out is a 401 before the body is even looked at; then CSRF, then the body's shape.
         onRequest: async (request) => {
           if (typeof request.session.get('userId') !== 'number') throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');

@@ -1,64 +1,122 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../db/connection-errors.js';
 import type { Deps } from '../deps.js';
 import { createCooldown } from '../lib/cooldown.js';
+import { formatDay, formatInstant } from '../lib/display-dates.js';
 import { AppError } from '../lib/errors.js';
 import { listArchiveGaps } from '../repositories/access-lapses.js';
 import { findArchiveSpan } from '../repositories/snapshots.js';
+import { listImportRuns } from '../repositories/user-data.js';
 import { captureStatusReport, runCapture, type CaptureRunOutcome } from '../services/capture-runs.js';
-import { currentUserId, requireUser } from './plugins/session.js';
-import { wantsJson } from './respond.js';
+import { contract, CsrfOnlyForm } from './contracts.js';
+import { currentUserId, requireUser, setFlash } from './plugins/session.js';
+import { respond, wantsJson } from './respond.js';
+
+const Counts = Type.Object({ short_term: Type.Integer(), medium_term: Type.Integer(), long_term: Type.Integer() });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const SnapshotPageJson = Type.Object({
+  archive: Nullable(Type.Object({ first: Type.String(), latest: Type.String(), days: Type.Integer() })),
+  /** Where the dates not captured by this app came from. */
+  history: Type.Object({ imports: Type.Array(Type.Object({ id: Type.Integer(), sourceName: Nullable(Type.String()), finishedAt: Nullable(Type.String()) })), demoMode: Type.Boolean() }),
+  lastCapture: Nullable(Type.Object({ date: Type.String(), at: Type.String(), counts: Nullable(Counts) })),
+  lastProblem: Nullable(Type.Object({ at: Type.String(), code: Nullable(Type.String()), message: Type.String() })),
+  /** Days without snapshots because Spotify access lapsed (`to` null: still lapsed). */
+  gaps: Type.Array(Type.Object({ from: Type.String(), to: Nullable(Type.String()), cause: Type.String() })),
+  nextSnapshotAt: Nullable(Type.String()),
+  needsReauth: Type.Boolean(),
+});
+
+const CaptureJson = Type.Object({ outcome: Type.String(), date: Type.String(), counts: Counts, skipped_local_files: Type.Optional(Type.Integer()) });
 
 /**
  * "Take a snapshot now" for the logged-in user, and their capture status.
- * GET /snapshot shows the status and the button; POST /snapshot (CSRF) captures and shows the
- * result (JSON for API clients). Settings links here.
+ * GET /snapshot shows the status and the button. POST /snapshot (CSRF) captures, then redirects
+ * back with the result as a flash message, so reloading the page never captures again; JSON
+ * callers get the result itself. Settings links here.
  */
 export function snapshotRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/snapshot', { preHandler: requireUser }, async (request, reply) => renderPage(deps, request, reply, undefined));
+    app.get('/snapshot', { schema: contract({ json: SnapshotPageJson }), onRequest: requireUser }, async (request, reply) => renderPage(deps, request, reply));
 
     // Per user, on this instance: each capture costs several Spotify calls; the daily schedule
     // does the regular work, this button is for "now".
     const cooldown = createCooldown(deps.limits.captureCooldownMs);
 
-    app.post('/snapshot', { preHandler: [requireUser, app.csrfProtection] }, async (request, reply) => {
-      const waitMs = cooldown.take(currentUserId(request), deps.clock.now().getTime());
-      if (waitMs > 0) {
-        const seconds = Math.ceil(waitMs / 1000);
-        reply.header('retry-after', String(seconds));
-        throw new AppError(
-          'capture_too_soon',
-          429,
-          `You took a snapshot a moment ago. The next one can start in ${formatWait(seconds)}; your daily snapshot runs on its own schedule either way.`,
-        );
-      }
-      const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
-      if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
-      const status = httpStatus(outcome);
-      if (outcome.kind !== 'captured' && outcome.error.code === 'database_unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-      if (wantsJson(request)) return reply.code(status).send(outcomeBody(outcome));
-      return renderPage(deps, request, reply.code(status), outcome);
-    });
+    app.post(
+      '/snapshot',
+      { schema: contract({ body: CsrfOnlyForm, json: CaptureJson }), onRequest: requireUser, preHandler: app.csrfProtection },
+      async (request, reply) => {
+        const waitMs = cooldown.take(currentUserId(request), deps.clock.now().getTime());
+        if (waitMs > 0) {
+          const seconds = Math.ceil(waitMs / 1000);
+          reply.header('retry-after', String(seconds));
+          throw new AppError(
+            'capture_too_soon',
+            429,
+            `You took a snapshot a moment ago. The next one can start in ${formatWait(seconds)}; your daily snapshot runs on its own schedule either way.`,
+          );
+        }
+        const outcome = await runCapture(deps.capture, currentUserId(request), { mode: 'once' });
+        if (outcome.kind !== 'captured') request.log.warn({ outcome }, 'on-demand snapshot failed');
+        if (outcome.kind !== 'captured' && outcome.error.code === 'database_unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+        if (wantsJson(request)) return reply.code(httpStatus(outcome)).send(outcomeBody(outcome));
+        const result = resultView(outcome);
+        setFlash(request, { kind: result.ok ? 'success' : 'error', message: result.message });
+        return reply.redirect('/snapshot', 303);
+      },
+    );
   };
 }
 
-async function renderPage(deps: Deps, request: FastifyRequest, reply: FastifyReply, outcome: CaptureRunOutcome | undefined) {
+async function renderPage(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
   const userId = currentUserId(request);
-  const [[status], archive, gaps] = await Promise.all([
-    captureStatusReport(deps.database.db, { cron: deps.config.snapshotCron, now: deps.clock.now(), userId }),
-    findArchiveSpan(deps.database.db, userId),
-    listArchiveGaps(deps.database.db, userId),
+  const db = deps.database.db;
+  const [[status], archive, imports, gaps] = await Promise.all([
+    captureStatusReport(db, { cron: deps.config.snapshotCron, now: deps.clock.now(), userId }),
+    findArchiveSpan(db, userId),
+    listImportRuns(db, userId),
+    listArchiveGaps(db, userId),
   ]);
-  return reply.view('snapshot.eta', {
-    title: 'Snapshots · Music Time Machine',
-    status,
-    archive,
-    gaps,
-    result: outcome && resultView(outcome),
-    // needs_reauth may have just been set by this capture.
-    needsReauth: outcome?.kind === 'needs_reauth' || (status?.needs_reauth ?? false),
-  });
+  const succeededImports = imports.filter((run) => run.status === 'succeeded');
+  const json = {
+    archive: archive ?? null,
+    history: {
+      imports: succeededImports.map((run) => ({ id: run.id, sourceName: run.source_name, finishedAt: run.finished_at?.toISOString() ?? null })),
+      demoMode: deps.config.demoMode,
+    },
+    lastCapture:
+      status?.last_success_at && status.last_success_date
+        ? { date: status.last_success_date, at: status.last_success_at.toISOString(), counts: status.last_result }
+        : null,
+    lastProblem: status?.last_error_at
+      ? { at: status.last_error_at.toISOString(), code: status.last_error_code, message: status.last_error_code === INTERNAL_ERROR ? 'something went wrong on our side (it has been logged)' : (status.last_error ?? '') }
+      : null,
+    gaps: gaps.map((gap) => ({ from: gap.from, to: gap.to, cause: gap.cause })),
+    nextSnapshotAt: status?.next_run ? status.next_run.toISOString() : null,
+    needsReauth: status?.needs_reauth ?? false,
+  };
+  return respond(
+    request,
+    reply,
+    'snapshot.eta',
+    {
+      title: 'Snapshots · Music Time Machine',
+      navPath: '/snapshot',
+      status,
+      archive,
+      gaps,
+      snapshotPage: json,
+      imports: succeededImports.map((run) => ({ name: run.source_name ?? 'a legacy file', day: run.finished_at ? formatDay(run.finished_at) : null })),
+      archiveDays: archive && { first: formatDay(archive.first), latest: formatDay(archive.latest) },
+      lastCaptureDay: status?.last_success_date ? formatDay(status.last_success_date) : null,
+      lastProblemAt: status?.last_error_at ? formatInstant(status.last_error_at) : null,
+      nextAt: status?.next_run ? formatInstant(status.next_run) : null,
+      needsReauth: json.needsReauth,
+    },
+    json,
+  );
 }
 
 function resultView(outcome: CaptureRunOutcome): { ok: boolean; message: string } {

@@ -50,11 +50,11 @@ describeEachEngine('GET /healthz and the basic pages', ({ database, engine }) =>
     await fresh.close();
   });
 
-  it('serves a home page that says the app is running', async () => {
+  it('serves the landing page at / to a visitor', async () => {
     const response = await app.inject({ method: 'GET', url: '/' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/html/);
-    expect(response.body).toContain('<h1>Music Time Machine is running</h1>');
+    expect(response.body).toContain('<h1>Your Spotify top tracks, kept for years</h1>');
   });
 
   it('answers an unknown page with a 404 page, and an unknown API path with JSON', async () => {

@@ -59,10 +59,10 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     expect(topTrackCalls(fake)).toEqual(RANGES.map((r) => `snap-ana ${r}`));
 
     const { page } = await csrfFrom(cookie);
-    expect(page).toContain('2026-08-01: 50 short-term, 50 medium-term, 50 long-term tracks');
-    expect(page).toContain('1 day of snapshots, 2026-08-01 to 2026-08-01');
+    expect(page).toContain('1 Aug 2026: 50 short-term, 50 medium-term, 50 long-term tracks');
+    expect(page).toContain('<span class="num">1</span> day of snapshots, 1 Aug 2026 to 1 Aug 2026');
     expect(page).toContain('Take a snapshot now');
-    expect(page).toContain('2026-08-02 04:00 UTC'); // next run: SNAPSHOT_CRON's default, daily 04:00
+    expect(page).toContain('2 Aug 2026, 04:00 UTC'); // next run: SNAPSHOT_CRON's default, daily 04:00
 
     // Logging in again (archive not empty) does not capture again.
     fake.clearRequests();
@@ -85,8 +85,10 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
       headers: { cookie: csrf.cookie, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `_csrf=${encodeURIComponent(csrf.token)}`,
     });
-    expect(taken.statusCode).toBe(200);
-    expect(taken.body).toContain('Snapshot of 2026-08-01 saved: 50 short-term, 50 medium-term and 50 long-term tracks.');
+    // Post, redirect, show: the result is a one-time message on the page it redirects to.
+    expect([taken.statusCode, taken.headers.location]).toEqual([303, '/snapshot']);
+    const shown = await app.inject({ method: 'GET', url: '/snapshot', headers: { cookie: cookieFrom(taken, csrf.cookie) } });
+    expect(shown.body).toContain('Snapshot of 2026-08-01 saved: 50 short-term, 50 medium-term and 50 long-term tracks.');
     const ids = fake.topTrackObjects('snap-ana', 'short_term', now).map((t) => t.id);
     expect(await snapshotRows(database().db, user.id, '2026-08-01', 'short_term')).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
 
@@ -118,14 +120,15 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     const cookie = await logIn('snap-imported');
     expect(topTrackCalls(fake)).toEqual([]);
     const { page } = await csrfFrom(cookie);
-    expect(page).toContain('3 days of snapshots, 2019-03-01 to 2021-12-31');
-    expect(page).toMatch(/Last snapshot taken here<\/dt>\s*<dd>none yet<\/dd>/);
+    expect(page).toContain('<span class="num">3</span> days of snapshots, 1 Mar 2019 to 31 Dec 2021');
+    // The history's origin is named instead of a bare "none yet" next to it.
+    expect(page).toMatch(/Last snapshot taken by this app<\/dt>\s*<dd>none yet: the history above was not captured here<\/dd>/);
   });
 
   it('an account without top tracks shows "nothing to capture", not an error', async () => {
     const cookie = await logIn('snap-new');
     const csrf = await csrfFrom(cookie);
-    expect(csrf.page).toContain('2026-08-01: nothing to capture (Spotify had no top tracks for your account)');
+    expect(csrf.page).toContain('1 Aug 2026: nothing to capture (Spotify had no top tracks for your account)');
     const taken = await app.inject({
       method: 'POST',
       url: '/snapshot',
@@ -156,12 +159,14 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
       payload: `_csrf=${encodeURIComponent(csrf.token)}`,
     });
     expect(taken.json()).toEqual({ outcome: 'captured', date: '2026-08-01', counts: { short_term: 20, medium_term: 20, long_term: 20 }, skipped_local_files: 6 });
-    const page = await app.inject({
+    const posted = await app.inject({
       method: 'POST',
       url: '/snapshot',
       headers: { cookie: csrf.cookie, 'content-type': 'application/x-www-form-urlencoded' },
       payload: `_csrf=${encodeURIComponent(csrf.token)}`,
     });
+    expect([posted.statusCode, posted.headers.location]).toEqual([303, '/snapshot']);
+    const page = await app.inject({ method: 'GET', url: '/snapshot', headers: { cookie: cookieFrom(posted, csrf.cookie) } });
     expect(page.body).toContain('Snapshot of 2026-08-01 saved: 20 short-term, 20 medium-term and 20 long-term tracks. 6 local files were left out (local files have no Spotify id to archive).');
   });
 });

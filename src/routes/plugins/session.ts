@@ -43,6 +43,8 @@ declare module '@fastify/secure-session' {
     sessionVersion: number;
     login: PendingLogin;
     flash: Flash;
+    /** The page a logged-out visitor asked for; the login returns there (a local path only). */
+    returnTo: string;
   }
 }
 
@@ -88,7 +90,11 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
     await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session', getToken: csrfTokenOf });
 
     app.decorateRequest('currentUser', null);
-    app.addHook('preHandler', async (request, reply) => {
+    // onRequest (the session cookie is already decoded): the user is known before the body is
+    // read or validated, so a logged-out request gets the login redirect or the 401, never a
+    // validation error, and routes can refuse it early (`onRequest: requireUser`).
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url.startsWith('/static/')) return; // files: no session work
       await resolveSessionUser(deps, request);
       const flash = request.session.get('flash');
       if (flash) request.session.set('flash', undefined);
@@ -99,6 +105,8 @@ export function sessionPlugin(deps: Deps): FastifyPluginAsync {
         currentUser: request.currentUser,
         reauthBanner: request.currentUser && reauthBanner(request.currentUser, deps.clock.now()),
         demoMode: deps.config.demoMode,
+        // The nav marks the page being shown (aria-current) from this.
+        requestPath: request.url.split('?')[0],
         flash: flash ?? null,
         csrfToken,
         csrfField: () => `<input type="hidden" name="_csrf" value="${csrfToken()}">`,
@@ -152,12 +160,20 @@ function csrfTokenOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** preHandler for pages and APIs that need a logged-in user: pages go to the login, APIs get 401. */
+/** The app's one "not logged in" error: 401, code not_logged_in, for every route and API. */
+export function notLoggedIn(): AppError {
+  return new AppError('not_logged_in', 401, 'Log in with Spotify first.');
+}
+
+/**
+ * preHandler for pages and APIs that need a logged-in user: JSON callers get the 401; a browser
+ * goes to the login and, for a page it asked for (GET), comes back to it afterwards.
+ */
 export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
   if (request.currentUser) return;
-  if (wantsJson(request)) {
-    throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');
-  }
+  if (wantsJson(request)) throw notLoggedIn();
+  const back = request.method === 'GET' ? localReturnPath(request.url) : undefined;
+  if (back && back !== '/') request.session.set('returnTo', back);
   return reply.redirect('/login');
 };
 
@@ -173,8 +189,28 @@ export function startUserSession(request: FastifyRequest, user: { id: number; se
 
 /** The logged-in user's id, for handlers behind requireUser. */
 export function currentUserId(request: FastifyRequest): number {
-  if (!request.currentUser) throw new AppError('not_logged_in', 401, 'Log in with Spotify first.');
+  if (!request.currentUser) throw notLoggedIn();
   return request.currentUser.id;
+}
+
+/**
+ * `path` if it is a path on this site ("/settings?x=1"), else undefined: never another origin
+ * ("//evil.example", "/\\evil.example", "https://..."), never a control character, never the
+ * login flow itself (which would loop).
+ */
+export function localReturnPath(path: unknown): string | undefined {
+  if (typeof path !== 'string' || path.length > 2048) return undefined;
+  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\')) return undefined;
+  if (/[\u0000-\u001f\u007f]/.test(path)) return undefined;
+  if (/^\/(login|callback|logout)(?:[/?#]|$)/.test(path)) return undefined;
+  return path;
+}
+
+/** The page to land on after a login: the one first asked for, once, else home. */
+export function takeReturnPath(request: FastifyRequest): string {
+  const back = localReturnPath(request.session.get('returnTo'));
+  request.session.set('returnTo', undefined);
+  return back ?? '/';
 }
 
 /** Shows `flash` on the next page this browser renders (post, then redirect, then show). */
