@@ -147,7 +147,7 @@ export function trackObject(track: CatalogueTrack, apiBase: string, quota: 'deve
       external_urls: { spotify: `https://open.spotify.com/album/${album.id}` },
       href: `${apiBase}/albums/${album.id}`,
       id: album.id,
-      images: [640, 300, 64].map((size) => ({ url: `https://i.scdn.co/image/fake-${album.id}-${size}`, height: size, width: size })),
+      images: [640, 300, 64].map((size) => ({ url: demoCoverArt(album.id), height: size, width: size })),
       name: album.name,
       release_date: album.releaseDate,
       release_date_precision: album.releaseDatePrecision,
@@ -181,4 +181,21 @@ function extendedFields(track: CatalogueTrack): Record<string, unknown> {
     external_ids: { isrc: track.isrc },
     popularity: seed % 101,
   };
+}
+
+/**
+ * Made-up album art for made-up albums: a small SVG as a data: URL, two colours picked from the
+ * album id. Real covers live on Spotify's image host, which an offline demo cannot reach; a data:
+ * URL shows everywhere (the app's CSP allows data: images) without another route or request.
+ */
+export function demoCoverArt(albumId: string): string {
+  let hash = 0;
+  for (const char of albumId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  const hue = hash % 360;
+  const accent = (hue + 40 + (hash >> 9) % 140) % 360;
+  const svg =
+    `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 8 8'>` +
+    `<rect width='8' height='8' fill='hsl(${hue},45%,32%)'/>` +
+    `<circle cx='${2 + (hash >> 3) % 5}' cy='${2 + (hash >> 6) % 5}' r='2.5' fill='hsl(${accent},60%,62%)'/></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }
