@@ -4,7 +4,7 @@ import { pingDatabase } from '../db/database.js';
 import { listAppliedMigrationNames, listMigrationNames } from '../db/migrate.js';
 import Type from 'typebox';
 import type { Deps } from '../deps.js';
-import { contract } from './contracts.js';
+import { contract, ErrorBody } from './contracts.js';
 
 const Health = Type.Object({
   status: Type.String(),
@@ -21,7 +21,9 @@ export function healthRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
     const shipped = await listMigrationNames();
 
-    app.get('/healthz', { logLevel: 'warn', schema: contract({ json: Health, more: { 503: Health } }) }, async (_request, reply) => {
+    // A 503 is the health report, or the app's error body when the session lookup (which runs
+    // before the route, for a browser with a cookie) already found the database gone.
+    app.get('/healthz', { logLevel: 'warn', schema: contract({ json: Health, more: { 503: Type.Union([Health, ErrorBody]) } }) }, async (_request, reply) => {
       const engine = deps.database.kind;
       const db = deps.database.db;
       const unreachable = () => reply.code(503).send({ status: 'unavailable', database: 'unreachable', engine, migrations: null });
