@@ -28,7 +28,7 @@ import type { DB } from './schema.js';
 export interface PgliteOptions {
   /** A folder, or memory:// for a database that lives only as long as the process. */
   dataDir: string;
-  /** Start from this dump (a tarball from `dumpEmbeddedDatabase`) instead of an empty database. */
+  /** Start from this dump (a tarball from `EmbeddedDatabase.dump()`) instead of an empty database. */
   loadDataDir?: Uint8Array;
 }
 
@@ -262,10 +262,6 @@ class HeldConnectionDialect implements Dialect {
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
   }
-}
-
-export function isPgliteConnection(connection: DatabaseConnection): connection is PgliteWorkerConnection {
-  return connection instanceof PgliteWorkerConnection;
 }
 
 /** Hands the single connection to one caller at a time, first come first served. */

@@ -145,4 +145,3 @@ export interface DB {
 export type User = Selectable<UsersTable>;
 export type Track = Selectable<TracksTable>;
 export type NewTrack = Omit<Insertable<TracksTable>, 'first_seen_at' | 'updated_at'>;
-export type SnapshotRow = Selectable<SnapshotsTable>;

@@ -184,15 +184,6 @@ export async function recordNeedsReauth(db: Db, userId: number, failure: { at: D
   });
 }
 
-/** A follow-up job (retry or deferral) was queued for this user. */
-export async function recordCaptureQueued(db: Db, userId: number, at: Date): Promise<void> {
-  await db
-    .insertInto('capture_status')
-    .values({ user_id: userId, state: 'queued', updated_at: at })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ state: 'queued', updated_at: at }))
-    .execute();
-}
-
 /** Users the schedule would capture: a stored token and no pending re-login. */
 export async function listSchedulableUserIds(db: Db): Promise<number[]> {
   const rows = await db
