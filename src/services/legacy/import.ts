@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { BulkSession, WithBulkSession } from '../../db/bulk-session.js';
 import type { Clock } from '../../lib/clock.js';
 import { hashFileInBackground } from '../../lib/file-hash.js';
-import { AppError, ConflictError, errorMessage, ValidationError } from '../../lib/errors.js';
+import { AppError, ConflictError, errorMessage } from '../../lib/errors.js';
 import { failImportRun, finishImportRun, markInterruptedImportRuns, startImportRun } from '../../repositories/import-runs.js';
 import {
   countStagedSnapshots,
@@ -19,6 +19,7 @@ import {
 import { spotifyUserHasSnapshots, withSnapshotKeysRebuilt } from '../../repositories/snapshot-bulk.js';
 import { deleteUnusedUser, findUserBySpotifyId, upsertUser } from '../../repositories/users.js';
 import { loadSnapshotsDirectly, snapshotsCanLoadDirectly } from './direct-load.js';
+import { validateOwner } from './owner.js';
 import type { RejectSink } from './rejects.js';
 import { openLegacySource, type LegacySource } from './source.js';
 import { stageSnapshots, stageTracks, type SnapshotStageResult, type TrackIds } from './stage.js';
@@ -90,14 +91,6 @@ export interface ImportReport {
    */
   phasesMs: { readConvertCopy: number; setChecks: number; move: number };
   ms: number;
-}
-
-export function validateOwner(owner: string): string {
-  const trimmed = owner.trim();
-  if (!trimmed || /\s/.test(trimmed) || trimmed.length > 255) {
-    throw new ValidationError(`"${owner}" is not a Spotify user id (one word, as in open.spotify.com/user/ID)`);
-  }
-  return trimmed;
 }
 
 /**
