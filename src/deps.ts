@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { DEMO_USERS, startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { DEMO_SPOTIFY_PREFIX } from './lib/demo-spotify-path.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createKeyedRateLimiter, createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 import { createJobRunner, type JobRunner } from './jobs/runner.js';
@@ -88,9 +89,6 @@ export interface DepsOverrides {
   /** Job runner settings (tests: fast polling, short retries). */
   jobs?: { pollingIntervalSeconds?: number; retryPolicy?: RetryPolicy };
 }
-
-/** Where the app serves the demo fake's accounts pages to browsers. */
-export const DEMO_SPOTIFY_PREFIX = '/demo-spotify';
 
 /** A 429 asking us to wait longer than this fails the call (callers reschedule) instead of blocking. */
 export const MAX_IN_PROCESS_WAIT_SECONDS = 30;
