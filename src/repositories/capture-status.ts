@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { CaptureState, TimeRange } from '../db/schema.js';
+import type { CaptureState } from '../db/schema.js';
+import type { TimeRange } from '../lib/time-ranges.js';
 import { inTransaction, type Db } from './executor.js';
 
 /** Tracks stored per range by one capture. */

@@ -6,7 +6,8 @@ import { openAccessLapse } from '../repositories/access-lapses.js';
 import { markNeedsReauth } from '../repositories/users.js';
 import { MAX_ITEMS_PER_ADD, type CreatePlaylistInput, type SpotifyClient, type TopTracksOptions } from '../spotify/client.js';
 import { SpotifyReauthRequiredError, SpotifyUnauthorizedError } from '../spotify/errors.js';
-import type { SpotifyPlaylist, SpotifyTokenResponse, SpotifyTopTracksPage, SpotifyUser, TimeRange } from '../spotify/types.js';
+import type { TimeRange } from '../lib/time-ranges.js';
+import type { SpotifyPlaylist, SpotifyTokenResponse, SpotifyTopTracksPage, SpotifyUser } from '../spotify/types.js';
 
 export interface SpotifyUserDeps {
   db: Db;

@@ -24,8 +24,8 @@ import {
   type SpotifyTokenResponse,
   type SpotifyTopTracksPage,
   type SpotifyUser,
-  type TimeRange,
 } from './types.js';
+import type { TimeRange } from '../lib/time-ranges.js';
 
 /** A gate awaited before every HTTP request to Spotify (e.g. a process-wide rate limiter). */
 export interface RequestLimiter {

@@ -4,7 +4,8 @@ import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findCaptureStatus } from '../../src/repositories/capture-status.js';
 import { replaceSnapshot } from '../../src/repositories/snapshots.js';
 import { findUserBySpotifyId, upsertUser } from '../../src/repositories/users.js';
-import { createTracks, RANGES } from '../factories.js';
+import { createTracks } from '../factories.js';
+import { TIME_RANGES } from '../../src/lib/time-ranges.js';
 import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
 import { approveOnFake, buildTestAppWithFake } from '../support/app.js';
 import { describeEachEngine } from '../support/databases.js';
@@ -52,11 +53,11 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
   it('the first login captures all three ranges at once, so the pages are never empty', async () => {
     const cookie = await logIn('snap-ana');
     const user = (await findUserBySpotifyId(database().db, 'snap-ana'))!;
-    for (const range of RANGES) {
+    for (const range of TIME_RANGES) {
       const ids = fake.topTrackObjects('snap-ana', range, now).map((t) => t.id);
       expect(await snapshotRows(database().db, user.id, '2026-08-01', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
     }
-    expect(topTrackCalls(fake)).toEqual(RANGES.map((r) => `snap-ana ${r}`));
+    expect(topTrackCalls(fake)).toEqual(TIME_RANGES.map((r) => `snap-ana ${r}`));
 
     const { page } = await csrfFrom(cookie);
     expect(page).toContain('1 Aug 2026: 50 short-term, 50 medium-term, 50 long-term tracks');

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { TimeRange } from '../../src/db/schema.js';
+import { TIME_RANGES, type TimeRange } from '../../src/lib/time-ranges.js';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findCaptureStatus } from '../../src/repositories/capture-status.js';
 import { findTrack } from '../../src/repositories/tracks.js';
 import { captureSnapshot, type CaptureDeps } from '../../src/services/capture.js';
 import { runCapture } from '../../src/services/capture-runs.js';
-import { createUser, RANGES, unique } from '../factories.js';
+import { createUser, unique } from '../factories.js';
 import { clientFor, snapshotRows, topTrackCalls } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
 
@@ -58,7 +58,7 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
       skippedLocalFiles: 0,
       outcome: 'captured',
     });
-    for (const range of RANGES) {
+    for (const range of TIME_RANGES) {
       const ids = expectedIds(spotifyId, range, now);
       expect(ids).toHaveLength(50);
       expect(await snapshotRows(db(), user.id, '2026-03-10', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
@@ -84,9 +84,9 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
       spotify_url: first.external_urls.spotify,
     });
     expect(stored?.raw_json).toEqual(first);
-    expect(topTrackCalls(fake, spotifyId)).toEqual(RANGES.map((r) => `${spotifyId} ${r}`));
+    expect(topTrackCalls(fake, spotifyId)).toEqual(TIME_RANGES.map((r) => `${spotifyId} ${r}`));
     expect(fake.requests.filter((r) => r.path === '/v1/me/top/tracks').map((r) => r.query)).toEqual(
-      RANGES.map((time_range) => ({ time_range, limit: '50', offset: '0' })),
+      TIME_RANGES.map((time_range) => ({ time_range, limit: '50', offset: '0' })),
     );
   });
 
@@ -101,7 +101,7 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
     expect(secondShort).not.toEqual(firstShort);
     await captureSnapshot(deps, user.id, { date: '2026-03-10' });
 
-    for (const range of RANGES) {
+    for (const range of TIME_RANGES) {
       const ids = expectedIds(spotifyId, range, now);
       expect(await snapshotRows(db(), user.id, '2026-03-10', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
     }
@@ -197,7 +197,7 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
     const { spotifyId, user, deps } = await account(12);
     const outcome = await runCapture(deps, user.id, { mode: 'once' });
     expect(outcome).toMatchObject({ kind: 'captured', result: { counts: { short_term: 12, medium_term: 12, long_term: 12 }, outcome: 'captured' } });
-    for (const range of RANGES) {
+    for (const range of TIME_RANGES) {
       const ids = expectedIds(spotifyId, range, now);
       expect(ids).toHaveLength(12);
       expect(await snapshotRows(db(), user.id, '2026-03-10', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { DB, TimeRange } from '../../src/db/schema.js';
+import type { DB } from '../../src/db/schema.js';
+import type { TimeRange } from '../../src/lib/time-ranges.js';
 import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createSpotifyClient, type RequestLimiter } from '../../src/spotify/client.js';
