@@ -184,6 +184,8 @@ describeEachEngine('legacy import', ({ database }) => {
     const runs = await listImportRuns(db(), report.userId);
     expect(runs.map((r) => [r.status, r.source_sha256, r.source_name])).toEqual([['succeeded', hashBefore, 'music_time_machine.db']]);
     expect(runs[0]!.counts).toMatchObject({ tracks: { imported: 68 }, snapshots: { imported: 63 } });
+    // Both times come from the import's clock.
+    expect([runs[0]!.started_at, runs[0]!.finished_at]).toEqual([clock.now(), clock.now()]);
     expect(await sha(dirtyFile)).toBe(hashBefore);
     expect((await stat(dirtyFile)).mtimeMs).toBe(before.mtimeMs);
 

@@ -162,8 +162,8 @@ async function runImport(
       const existed = await findUserBySpotifyId(db, owner);
       userId = (await upsertUser(db, { spotifyId: owner })).id;
       if (!existed) createdUserId = userId;
-      interruptedRunsClosed = await markInterruptedImportRuns(db, userId);
-      runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath) });
+      interruptedRunsClosed = await markInterruptedImportRuns(db, userId, clock.now());
+      runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath), at: clock.now() });
     }
     const tracks = await stageTracks(session, context, direct);
     const staged = direct ? undefined : await stageSnapshots(session, context);
@@ -208,7 +208,7 @@ async function runImport(
         ms: 0,
       };
       report.ms = clock.now().getTime() - started;
-      if (runId !== null) await finishImportRun(db, runId, { tracks: report.tracks, snapshots: report.snapshots, ms: report.ms } as never);
+      if (runId !== null) await finishImportRun(db, runId, { tracks: report.tracks, snapshots: report.snapshots, ms: report.ms } as never, clock.now());
       checkpoint('before-commit');
       await sql.raw(dryRun ? 'rollback' : 'commit').execute(db);
       checkpoint('committed');
@@ -220,7 +220,7 @@ async function runImport(
     }
   } catch (error) {
     await rejects?.abort().catch(() => {});
-    if (runId !== null) await failImportRun(db, runId, errorMessage(error)).catch(() => {});
+    if (runId !== null) await failImportRun(db, runId, errorMessage(error), clock.now()).catch(() => {});
     // A failed import leaves no trace of a user it made up (their failed run row goes with them).
     if (createdUserId !== undefined) await deleteUnusedUser(db, createdUserId).catch(() => {});
     if (error instanceof AppError) throw error;
