@@ -91,12 +91,14 @@ export async function saveTokenResponse(
 ): Promise<void> {
   const refresh = answer.refresh_token ?? previousRefreshToken;
   if (!refresh) throw new SpotifyReauthRequiredError('Spotify did not send a refresh token; please log in again.');
+  const now = deps.clock.now();
   await upsertSpotifyTokens(deps.db, {
     userId,
     accessTokenEnc: deps.cipher.encrypt(answer.access_token),
     refreshTokenEnc: deps.cipher.encrypt(refresh),
-    expiresAt: new Date(deps.clock.now().getTime() + answer.expires_in * 1000),
+    expiresAt: new Date(now.getTime() + answer.expires_in * 1000),
     scope: answer.scope ?? '',
+    at: now,
   });
 }
 

@@ -40,7 +40,7 @@ describe('mtm snapshot', () => {
     try {
       await migrateToLatest(database.db);
       const db = database.db;
-      const token = { accessTokenEnc: 'v1.x', refreshTokenEnc: 'v1.y', expiresAt: new Date('2030-01-01T00:00:00Z'), scope: 'user-top-read' };
+      const token = { accessTokenEnc: 'v1.x', refreshTokenEnc: 'v1.y', expiresAt: new Date('2030-01-01T00:00:00Z'), scope: 'user-top-read', at: new Date('2026-01-01T00:00:00Z') };
       const ok = await upsertUser(db, { spotifyId: 'cli-ok' });
       await upsertSpotifyTokens(db, { userId: ok.id, ...token });
       await recordSpotifyAuthorization(db, ok.id, okAuthorizedAt);

@@ -64,6 +64,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
     const row = (await findSpotifyTokens(database().db, user.id))!;
     expect(cipher.decrypt(row.refresh_token_enc)).toBe(tokens.refresh_token);
     expect(row.expires_at.toISOString()).toBe('2026-05-01T09:59:30.000Z');
+    expect(row.updated_at.toISOString()).toBe('2026-05-01T08:59:30.000Z'); // the clock's time, not the machine's
     // The kept refresh token still works an hour later.
     now = new Date('2026-05-01T10:30:00Z');
     await spotifyForUser(deps, user.id).getMe();

@@ -242,9 +242,11 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
 
 describe('parseRetryAfter', () => {
   it('reads seconds, HTTP dates and falls back to 1 s', () => {
-    expect(parseRetryAfter('17')).toBe(17);
-    expect(parseRetryAfter('Sun, 01 Mar 2026 10:00:30 GMT', new Date('2026-03-01T10:00:00Z'))).toBe(30);
-    expect(parseRetryAfter(null)).toBe(1);
-    expect(parseRetryAfter('soon')).toBe(1);
+    const now = new Date('2026-03-01T10:00:00Z');
+    expect(parseRetryAfter('17', now)).toBe(17);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 10:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 09:59:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(null, now)).toBe(1);
+    expect(parseRetryAfter('soon', now)).toBe(1);
   });
 });
