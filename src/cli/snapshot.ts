@@ -31,7 +31,7 @@ except with the embedded database, which only one process may open at a time.`,
     }
     // Loaded here, not at the top: every `mtm` command imports this file, and the app's whole
     // dependency graph (pg-boss, the Spotify client, the fake) would slow them all down.
-    const [{ createDeps }, { migrateToLatest }, { findUserBySpotifyId }, { captureAllNow, captureStatusReport, runCapture }] = await Promise.all([
+    const [{ createDeps }, { migrateToLatest }, { findUserBySpotifyId, listSpotifyIdsByUserId }, { captureAllNow, captureStatusReport, runCapture }] = await Promise.all([
       import('../deps.js'),
       import('../db/migrate.js'),
       import('../repositories/users.js'),
@@ -62,9 +62,7 @@ except with the embedded database, which only one process may open at a time.`,
         return outcome.kind === 'captured' ? 0 : 1;
       }
       const results = await captureAllNow(deps.capture, { concurrency: config.snapshotConcurrency });
-      const spotifyIds = new Map(
-        (await deps.database.db.selectFrom('users').select(['id', 'spotify_id']).execute()).map((u) => [u.id, u.spotify_id]),
-      );
+      const spotifyIds = await listSpotifyIdsByUserId(deps.database.db);
       const failed = results.filter((r) => r.outcome.kind !== 'captured').length;
       if (values.json) {
         io.out(JSON.stringify({ database: deps.database.location, users: results.map((r) => ({ user: spotifyIds.get(r.userId), ...outcomeJson(r.outcome) })), failed }));
