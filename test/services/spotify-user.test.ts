@@ -8,11 +8,11 @@ import { createSpotifyClient } from '../../src/spotify/client.js';
 import { SpotifyRateLimitedError, SpotifyReauthRequiredError } from '../../src/spotify/errors.js';
 import { createUser, unique } from '../factories.js';
 import { describeEachEngine } from '../support/databases.js';
+import { settableClock } from '../support/clock.js';
 
 describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }) => {
   let fake: FakeSpotify;
-  let now = new Date('2026-05-01T08:00:00Z');
-  const clock = { now: () => new Date(now) };
+  const clock = settableClock('2026-05-01T08:00:00Z');
   const cipher = createTokenCipher('test-secret-for-token-encryption-0123456789');
   const newClient = () =>
     createSpotifyClient({ accountsUrl: fake.accountsUrl, apiUrl: fake.apiUrl, clientId: fake.clientId, fetch, clock, maxInProcessWaitSeconds: 0, backoffBaseMs: 1 });
@@ -26,7 +26,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
   afterEach(() => {
     fake.faults.clear();
     fake.clearRequests();
-    now = new Date('2026-05-01T08:00:00Z');
+    clock.set('2026-05-01T08:00:00Z');
   });
 
   /** A stored user whose fake-Spotify twin has fresh tokens, stored encrypted. */
@@ -57,7 +57,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
 
   it('refreshes an expiring token before the call and keeps the refresh token Spotify did not replace (2026)', async () => {
     const { user, tokens } = await connectedUser();
-    now = new Date('2026-05-01T08:59:30Z'); // within the 60 s margin
+    clock.set('2026-05-01T08:59:30Z'); // within the 60 s margin
     const page = await spotifyForUser(deps, user.id).getTopTracks('short_term', { limit: 50 });
     expect(page.items).toHaveLength(50);
     expect(tokenCalls()).toBe(1);
@@ -66,7 +66,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
     expect(row.expires_at.toISOString()).toBe('2026-05-01T09:59:30.000Z');
     expect(row.updated_at.toISOString()).toBe('2026-05-01T08:59:30.000Z'); // the clock's time, not the machine's
     // The kept refresh token still works an hour later.
-    now = new Date('2026-05-01T10:30:00Z');
+    clock.set('2026-05-01T10:30:00Z');
     await spotifyForUser(deps, user.id).getMe();
     expect(tokenCalls()).toBe(2);
   });
@@ -80,12 +80,12 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
       const user = await createUser(database().db, spotifyId);
       const tokens = rotating.issueTokens(spotifyId);
       await saveTokenResponse(rotatingDeps, user.id, tokens);
-      now = new Date('2026-05-01T09:30:00Z');
+      clock.set('2026-05-01T09:30:00Z');
       await spotifyForUser(rotatingDeps, user.id).getMe();
       const stored = cipher.decrypt((await findSpotifyTokens(database().db, user.id))!.refresh_token_enc);
       expect(stored).not.toBe(tokens.refresh_token);
       // The stored (rotated) refresh token is the live one: it refreshes again.
-      now = new Date('2026-05-01T10:30:00Z');
+      clock.set('2026-05-01T10:30:00Z');
       expect((await spotifyForUser(rotatingDeps, user.id).getMe()).id).toBe(spotifyId);
       expect(rotating.requests.filter((r) => r.path === '/api/token').map((r) => r.status)).toEqual([200, 200]);
     } finally {
@@ -114,7 +114,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
 
   it('concurrent refreshes, in one process and across two, spend the refresh token once and all succeed', async () => {
     const { user } = await connectedUser();
-    now = new Date('2026-05-01T09:30:00Z'); // expired
+    clock.set('2026-05-01T09:30:00Z'); // expired
     const other = { ...deps, client: newClient() }; // a second app instance: its own single-flight map
     const calls = [
       ...Array.from({ length: 4 }, () => spotifyForUser(deps, user.id).getTopTracks('medium_term')),
