@@ -6,9 +6,10 @@ import { findTrack } from '../../src/repositories/tracks.js';
 import { captureSnapshot, type CaptureDeps } from '../../src/services/capture.js';
 import { runCapture } from '../../src/services/capture-runs.js';
 import { createUser, unique } from '../factories.js';
-import { clientFor, snapshotRows, topTrackCalls } from '../support/capture-world.js';
+import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
 import { settableClock } from '../support/clock.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
 const clock = settableClock('2026-03-10T05:00:00Z');
 let fake: FakeSpotify;
@@ -25,7 +26,7 @@ beforeEach(() => {
 
 describeEachEngine('snapshot capture against the fake Spotify', ({ database }) => {
   const db = () => database().db;
-  const client = () => clientFor(fake, clock);
+  const client = () => fakeSpotifyClient(fake, { clock, maxInProcessWaitSeconds: 2 });
 
   /** A stored user and its fake Spotify account, with a reader acting for it over HTTP. */
   async function account(topTrackCount = 50) {

@@ -4,18 +4,17 @@ import { createTokenCipher } from '../../src/lib/token-cipher.js';
 import { findSpotifyTokens } from '../../src/repositories/spotify-tokens.js';
 import { getUser } from '../../src/repositories/users.js';
 import { saveTokenResponse, spotifyForUser, type SpotifyUserDeps } from '../../src/services/spotify-user.js';
-import { createSpotifyClient } from '../../src/spotify/client.js';
 import { SpotifyRateLimitedError, SpotifyReauthRequiredError } from '../../src/spotify/errors.js';
 import { createUser, unique } from '../factories.js';
 import { describeEachEngine } from '../support/databases.js';
 import { settableClock } from '../support/clock.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
 describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }) => {
   let fake: FakeSpotify;
   const clock = settableClock('2026-05-01T08:00:00Z');
   const cipher = createTokenCipher('test-secret-for-token-encryption-0123456789');
-  const newClient = () =>
-    createSpotifyClient({ accountsUrl: fake.accountsUrl, apiUrl: fake.apiUrl, clientId: fake.clientId, fetch, clock, maxInProcessWaitSeconds: 0, backoffBaseMs: 1 });
+  const newClient = () => fakeSpotifyClient(fake, { clock });
   let deps: SpotifyUserDeps;
 
   beforeAll(async () => {
@@ -74,7 +73,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
   it('stores the rotated refresh token when Spotify rotates it (the pre-2026 behaviour)', async () => {
     const rotating = await startFakeSpotify({ clock, users: [], refreshTokens: 'rotating' });
     try {
-      const rotatingDeps = { ...deps, client: createSpotifyClient({ accountsUrl: rotating.accountsUrl, apiUrl: rotating.apiUrl, clientId: rotating.clientId, fetch, clock, maxInProcessWaitSeconds: 0, backoffBaseMs: 1 }) };
+      const rotatingDeps = { ...deps, client: fakeSpotifyClient(rotating, { clock }) };
       const spotifyId = unique('rot');
       rotating.addUser({ id: spotifyId, display_name: spotifyId });
       const user = await createUser(database().db, spotifyId);

@@ -1,8 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { createSpotifyClient, parseRetryAfter, type SpotifyClientOptions } from '../../src/spotify/client.js';
+import { parseRetryAfter, type SpotifyClientOptions } from '../../src/spotify/client.js';
 import {
   SpotifyRateLimitedError,
   SpotifyReauthRequiredError,
@@ -12,6 +11,7 @@ import {
   SpotifyUnavailableError,
   SpotifyUserNotRegisteredError,
 } from '../../src/spotify/errors.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
 let fake: FakeSpotify;
 beforeAll(async () => {
@@ -25,12 +25,7 @@ afterEach(() => {
 
 function client(overrides: Partial<SpotifyClientOptions> = {}) {
   const sleeps: number[] = [];
-  const c = createSpotifyClient({
-    accountsUrl: fake.accountsUrl,
-    apiUrl: fake.apiUrl,
-    clientId: fake.clientId,
-    fetch: globalThis.fetch,
-    clock: systemClock,
+  const c = fakeSpotifyClient(fake, {
     maxInProcessWaitSeconds: 30,
     backoffBaseMs: 5,
     // Waits are recorded, not slept: the client's decisions are what these tests check.
