@@ -2,13 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
 import { openEmbedded } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { recordCaptureFailure, recordCaptureSuccess, recordNeedsReauth } from '../../src/repositories/capture-status.js';
 import { upsertSpotifyTokens } from '../../src/repositories/spotify-tokens.js';
 import { recordSpotifyAuthorization, upsertUser } from '../../src/repositories/users.js';
 import { daysLeft, spotifyAccessDeadline } from '../../src/services/spotify-access.js';
+import { runMtm } from '../support/cli.js';
 
 // The command runs on the system clock: authorization times are set relative to it, half a day
 // off a whole number of days, so the days left cannot change while the test runs.
@@ -20,13 +20,6 @@ const accessLine = (at: Date) => {
   const date = spotifyAccessDeadline(at).toISOString().slice(0, 10);
   return left < 0 ? `  access until: ${date} (expired: the user must log in again)` : `  access until: ${date} (${left} day${left === 1 ? '' : 's'} left)`;
 };
-
-async function cli(argv: string[], env: NodeJS.ProcessEnv) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 describe('mtm snapshot', () => {
   let dir: string;
@@ -71,7 +64,7 @@ describe('mtm snapshot', () => {
   });
 
   it('--status lists users by days of Spotify access left, with last success, last error and next run', async () => {
-    const { code, out, err } = await cli(['snapshot', '--status'], env);
+    const { code, out, err } = await runMtm(['snapshot', '--status'], env);
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const next = out.find((l) => l.includes('next run') && /T04:00:00\.000Z/.test(l));
@@ -107,7 +100,7 @@ describe('mtm snapshot', () => {
   });
 
   it('--status --json --user gives one user as JSON', async () => {
-    const { code, out } = await cli(['snapshot', '--status', '--json', '--user', 'cli-waiting'], env);
+    const { code, out } = await runMtm(['snapshot', '--status', '--json', '--user', 'cli-waiting'], env);
     expect(code).toBe(0);
     expect(JSON.parse(out.join('\n'))).toEqual({
       database: dir,
@@ -133,7 +126,7 @@ describe('mtm snapshot', () => {
   });
 
   it('--status --json gives the Spotify access deadline and days left', async () => {
-    const { code, out } = await cli(['snapshot', '--status', '--json', '--user', 'cli-ok'], env);
+    const { code, out } = await runMtm(['snapshot', '--status', '--json', '--user', 'cli-ok'], env);
     expect(code).toBe(0);
     const [user] = (JSON.parse(out.join('\n')) as { users: { spotify_access: unknown }[] }).users;
     expect(user!.spotify_access).toEqual({
@@ -144,22 +137,22 @@ describe('mtm snapshot', () => {
   });
 
   it('refuses bad calls with one readable line and a non-zero exit', async () => {
-    expect(await cli(['snapshot'], env)).toEqual({
+    expect(await runMtm(['snapshot'], env)).toEqual({
       code: 2,
       out: [],
       err: ['mtm snapshot: say which: --user SPOTIFY_ID, --all, or --status. Run `mtm snapshot --help`.'],
     });
-    expect(await cli(['snapshot', '--all', '--user', 'x'], env)).toMatchObject({ code: 2, err: ['mtm snapshot: --all and --user cannot be combined. Run `mtm snapshot --help`.'] });
-    expect(await cli(['snapshot', '--status', '--user', 'nobody'], env)).toEqual({
+    expect(await runMtm(['snapshot', '--all', '--user', 'x'], env)).toMatchObject({ code: 2, err: ['mtm snapshot: --all and --user cannot be combined. Run `mtm snapshot --help`.'] });
+    expect(await runMtm(['snapshot', '--status', '--user', 'nobody'], env)).toEqual({
       code: 1,
       out: [],
       err: ['mtm snapshot: no user with Spotify id "nobody" (a user appears after their first login)'],
     });
     // Demo mode's offline Spotify lives in the app process; the CLI cannot capture for it.
-    const demo = await cli(['snapshot', '--all'], env);
+    const demo = await runMtm(['snapshot', '--all'], env);
     expect(demo.code).toBe(2);
     expect(demo.err[0]).toMatch(/^mtm snapshot: demo mode has no real Spotify: captures run inside the app/);
-    const help = await cli(['snapshot', '--help'], env);
+    const help = await runMtm(['snapshot', '--help'], env);
     expect(help.code).toBe(0);
     expect(help.out[0]).toMatch(/^mtm snapshot \(--user SPOTIFY_ID \| --all \| --status/);
   });
