@@ -1,5 +1,6 @@
-import type { DatabaseConfig } from '../config.js';
+import type { Config, DatabaseConfig } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { Deps } from '../deps.js';
 
 /**
  * How a command reaches the database: the database code is imported here, on first use, so
@@ -14,5 +15,20 @@ export async function withCommandDatabase<T>(config: DatabaseConfig, options: { 
     return await work(database);
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * The same for commands that need the whole app (Spotify, the clock, the capture rules): the
+ * composition root `createDeps`, imported on use, the database migrated, everything closed after.
+ */
+export async function withCommandDeps<T>(config: Config, work: (deps: Deps) => Promise<T>): Promise<T> {
+  const [{ createDeps }, { migrateToLatest }] = await Promise.all([import('../deps.js'), import('../db/migrate.js')]);
+  const deps = await createDeps(config, {});
+  try {
+    await migrateToLatest(deps.database.db);
+    return await work(deps);
+  } finally {
+    await deps.close();
   }
 }
