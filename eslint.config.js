@@ -5,6 +5,7 @@ import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const layer = (target, from, message) => ({ target, from, message });
+const KYSELY_OUTSIDE_REPOSITORIES = 'SQL belongs in src/repositories/ (or src/db/, src/jobs/boss-db.ts): add a repository function and call it.';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'scratch/**', 'coverage/**', 'public/vendor/**'] },
@@ -37,6 +38,22 @@ export default tseslint.config(
             layer('./src/routes', './src/cli', 'routes/ must not import cli/.'),
             layer('./src/jobs', './src/routes', 'jobs/ must not import routes/.'),
           ],
+        },
+      ],
+    },
+  },
+  {
+    // All SQL lives in repositories/ (and db/, jobs/boss-db.ts), so nothing else may import
+    // Kysely's values (`sql`, the query builder). Type-only imports are allowed: a type runs no
+    // SQL (services name the database as `Db`, repositories/executor.ts). test/unit/lint-boundaries.test.ts proves it.
+    files: ['src/**/*.ts', 'src/**/*.js'],
+    ignores: ['src/repositories/**', 'src/db/**', 'src/jobs/boss-db.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kysely', message: KYSELY_OUTSIDE_REPOSITORIES, allowTypeImports: true }],
+          patterns: [{ group: ['kysely/*'], message: KYSELY_OUTSIDE_REPOSITORIES, allowTypeImports: true }],
         },
       ],
     },

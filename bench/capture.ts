@@ -18,7 +18,7 @@ import { createRateLimiter } from '../src/lib/rate-limiter.js';
 import { createTokenCipher } from '../src/lib/token-cipher.js';
 import { upsertUser } from '../src/repositories/users.js';
 import { saveTokenResponse, spotifyForUser } from '../src/services/spotify-user.js';
-import { createSpotifyClient } from '../src/spotify/client.js';
+import { fakeSpotifyClient } from '../test/support/spotify-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -65,15 +65,8 @@ try {
   fake.clearRequests();
 
   const limiter = createRateLimiter({ perSecond: rate, burst: rate });
-  const client = createSpotifyClient({
-    accountsUrl: fake.accountsUrl,
-    apiUrl: fake.apiUrl,
-    clientId: fake.clientId,
-    fetch: globalThis.fetch,
-    clock,
-    maxInProcessWaitSeconds: 30,
-    limiter,
-  });
+  // Production's wait and backoff settings (deps.ts), not the tests' quick ones.
+  const client = fakeSpotifyClient(fake, { clock, maxInProcessWaitSeconds: 30, backoffBaseMs: 250, limiter });
   const runner = createJobRunner({
     database,
     postgresUrl: url,

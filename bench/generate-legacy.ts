@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { Compile } from 'typebox/compile';
+import { TIME_RANGES } from '../src/lib/time-ranges.js';
 import { TrackObject } from '../test/support/spotify-spec.js';
 import { legacyTrackObject, spotifyIdFrom } from './legacy-track-object.js';
 
@@ -64,14 +65,13 @@ db.transaction(() => {
   }
 })();
 
-const RANGES = ['short_term', 'medium_term', 'long_term'];
 const insertSnapshot = db.prepare('INSERT INTO snapshots VALUES (?, ?, ?, ?)');
 let written = 0;
 const start = Date.UTC(1990, 0, 1);
 db.transaction(() => {
   for (let day = 0; written < snapshotCount; day++) {
     const date = new Date(start + day * 86_400_000).toISOString().slice(0, 10);
-    for (const [r, range] of RANGES.entries()) {
+    for (const [r, range] of TIME_RANGES.entries()) {
       // A window of the catalogue that drifts day by day: realistic turnover, no repeats within a day.
       const offset = (day * 7 + r * 1000) % trackCount;
       for (let rank = 1; rank <= 50 && written < snapshotCount; rank++) {

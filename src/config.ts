@@ -122,12 +122,14 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   // Production listens on every IPv6 and IPv4 address (`::` is dual-stack on Linux): Railway's
   // private network is IPv6 only. main.ts falls back to 0.0.0.0 on a host without IPv6.
   const host = pick(env, ['HOST'])?.value ?? (isProduction ? '::' : '127.0.0.1');
-  const appUrl = readAppUrl(env, port, problem);
+  // APP_URL as configured (undefined when unset or wrong), and the URL the app uses.
+  const explicitAppUrl = readHttpUrl(env, 'APP_URL', problem, " such as https://mtm.example.com (your deploy's public URL).");
+  const appUrl = explicitAppUrl ?? `http://127.0.0.1:${port}`;
   const logLevel = pick(env, ['LOG_LEVEL'])?.value ?? (nodeEnv === 'test' ? 'silent' : 'info');
 
   const database = readDatabase(env, isProduction, problem);
   const sessionSecret = readSessionSecret(env, isProduction, problem, options.localSecret);
-  const spotify = readSpotify(env, pick(env, ['APP_URL']) ? appUrl : undefined, problem);
+  const spotify = readSpotify(env, explicitAppUrl, problem);
 
   const demoFlag = pick(env, ['DEMO_MODE'])?.value;
   if (demoFlag !== undefined && !['true', 'false', '1', '0'].includes(demoFlag)) {
@@ -208,19 +210,6 @@ function readInt(
     return fallback;
   }
   return value;
-}
-
-function readAppUrl(env: Env, port: number, problem: Problem): string {
-  const raw = pick(env, ['APP_URL'])?.value;
-  if (raw === undefined) return `http://127.0.0.1:${port}`;
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-    return url.href.replace(/\/+$/, '');
-  } catch {
-    problem('APP_URL', `"${raw}" is not an http(s) URL such as https://mtm.example.com (your deploy's public URL).`);
-    return '';
-  }
 }
 
 function readDatabase(env: Env, isProduction: boolean, problem: Problem): DatabaseConfig | undefined {
@@ -323,13 +312,16 @@ function readSessionSecret(env: Env, isProduction: boolean, problem: Problem, lo
   return found.value;
 }
 
+/** Pointing the app at `mtm fake-spotify` is what SPOTIFY_ACCOUNTS_URL and SPOTIFY_API_URL are for. */
+const SPOTIFY_URL_ADVICE = '. Leave it unset to use Spotify itself.';
+
 /** `appUrl` is the explicitly configured APP_URL (undefined when it was left to its default). */
 function readSpotify(env: Env, appUrl: string | undefined, problem: Problem): SpotifyAppConfig | undefined {
   const clientId = pick(env, ['SPOTIFY_CLIENT_ID', 'SPOTIPY_CLIENT_ID']);
   const clientSecret = pick(env, ['SPOTIFY_CLIENT_SECRET', 'SPOTIPY_CLIENT_SECRET']);
   const redirectUri = pick(env, ['SPOTIFY_REDIRECT_URI', 'SPOTIPY_REDIRECT_URI']);
-  const accountsUrl = readBaseUrl(env, 'SPOTIFY_ACCOUNTS_URL', problem);
-  const apiUrl = readBaseUrl(env, 'SPOTIFY_API_URL', problem);
+  const accountsUrl = readHttpUrl(env, 'SPOTIFY_ACCOUNTS_URL', problem, SPOTIFY_URL_ADVICE);
+  const apiUrl = readHttpUrl(env, 'SPOTIFY_API_URL', problem, SPOTIFY_URL_ADVICE);
   if (!clientId && !redirectUri) {
     if (clientSecret) problem(clientSecret.name, 'is set but SPOTIFY_CLIENT_ID is not; set both (or neither, for demo mode).');
     return undefined;
@@ -360,8 +352,11 @@ function readSpotify(env: Env, appUrl: string | undefined, problem: Problem): Sp
   };
 }
 
-/** An optional http(s) base URL (no trailing slash), e.g. pointing the app at `mtm fake-spotify`. */
-function readBaseUrl(env: Env, name: string, problem: Problem): string | undefined {
+/**
+ * An optional http(s) URL without its trailing slash (APP_URL, SPOTIFY_ACCOUNTS_URL, ...);
+ * `advice` ends the problem message, e.g. an example of a good value.
+ */
+function readHttpUrl(env: Env, name: string, problem: Problem, advice: string): string | undefined {
   const raw = pick(env, [name])?.value;
   if (raw === undefined) return undefined;
   try {
@@ -369,7 +364,7 @@ function readBaseUrl(env: Env, name: string, problem: Problem): string | undefin
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
     return url.href.replace(/\/+$/, '');
   } catch {
-    problem(name, `"${raw}" is not an http(s) URL. Leave it unset to use Spotify itself.`);
+    problem(name, `"${raw}" is not an http(s) URL${advice}`);
     return undefined;
   }
 }

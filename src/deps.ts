@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { DEMO_USERS, startFakeSpotify, type FakeSpotify } from './fake-spotify/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { DEMO_SPOTIFY_PREFIX } from './lib/demo-spotify-path.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createKeyedRateLimiter, createRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 import { createJobRunner, type JobRunner } from './jobs/runner.js';
@@ -89,11 +90,10 @@ export interface DepsOverrides {
   jobs?: { pollingIntervalSeconds?: number; retryPolicy?: RetryPolicy };
 }
 
-/** Where the app serves the demo fake's accounts pages to browsers. */
-export const DEMO_SPOTIFY_PREFIX = '/demo-spotify';
-
 /** A 429 asking us to wait longer than this fails the call (callers reschedule) instead of blocking. */
 export const MAX_IN_PROCESS_WAIT_SECONDS = 30;
+
+type SpotifyEndpoints = Pick<SpotifyClientOptions, 'accountsUrl' | 'browserAccountsUrl' | 'apiUrl' | 'clientId' | 'clientSecret'>;
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -103,18 +103,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 
   let fake: FakeSpotify | undefined;
   let ownsFake = false;
-  let clientOptions: SpotifyClientOptions;
+  // Where the client finds Spotify (or the demo's fake) and as which app; the rest is shared.
+  let endpoints: SpotifyEndpoints;
   let redirectUri: string;
   try {
     if (config.spotify) {
-      clientOptions = {
+      endpoints = {
         accountsUrl: config.spotify.accountsUrl ?? 'https://accounts.spotify.com',
         apiUrl: config.spotify.apiUrl ?? 'https://api.spotify.com/v1',
         clientId: config.spotify.clientId,
         clientSecret: config.spotify.clientSecret,
-        fetch: globalThis.fetch,
-        clock,
-        maxInProcessWaitSeconds: MAX_IN_PROCESS_WAIT_SECONDS,
       };
       redirectUri = config.spotify.redirectUri;
     } else {
@@ -126,16 +124,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
         fake = await startFakeSpotify({ clock, redirectUris: [`${config.appUrl}/callback`], allowlist: DEMO_USERS.map((u) => u.id) });
         ownsFake = true;
       }
-      clientOptions = {
+      endpoints = {
         accountsUrl: fake.accountsUrl,
         // Browsers reach the fake's consent page through the app (routes/demo-spotify.ts), so
         // the demo also works when the app is not on this machine's loopback (DEMO_MODE=true deploys).
         browserAccountsUrl: `${config.appUrl}${DEMO_SPOTIFY_PREFIX}`,
         apiUrl: fake.apiUrl,
         clientId: fake.clientId,
-        fetch: globalThis.fetch,
-        clock,
-        maxInProcessWaitSeconds: MAX_IN_PROCESS_WAIT_SECONDS,
       };
       redirectUri = `${config.appUrl}/callback`;
     }
@@ -150,7 +145,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   // ...and under it one per user, so a user in a loop waits on their own bucket, not everyone's.
   const userShare = Math.max(1, config.spotifyRequestsPerSecond * limits.spotifyUserShare);
   const userLimiters = createKeyedRateLimiter({ perSecond: userShare, burst: Math.max(1, Math.ceil(userShare)) });
-  const client = createSpotifyClient({ ...clientOptions, limiter, ...clientOverrides });
+  const client = createSpotifyClient({
+    ...endpoints,
+    fetch: globalThis.fetch,
+    clock,
+    maxInProcessWaitSeconds: MAX_IN_PROCESS_WAIT_SECONDS,
+    limiter,
+    ...clientOverrides,
+  });
   const spotify: SpotifyDeps = {
     client,
     redirectUri: redirectOverride ?? redirectUri,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DB, TimeRange } from '../src/db/schema.js';
+import type { DB } from '../src/db/schema.js';
 import { upsertTracks } from '../src/repositories/tracks.js';
 import { upsertUser } from '../src/repositories/users.js';
 import { trackRowFromSpotify } from '../src/services/track-rows.js';
@@ -52,4 +52,3 @@ export async function createTracks(db: Kysely<DB>, count: number, prefix = uniqu
   return ids;
 }
 
-export const RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];

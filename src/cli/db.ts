@@ -1,8 +1,9 @@
 import type { DatabaseOnlyConfig } from '../config.js';
-import { openDatabase, redactUrl, type Database } from '../db/database.js';
-import { migrateToLatest, migrationStatus, type MigrationState } from '../db/migrate.js';
+import type { Database } from '../db/database.js';
+import type { MigrationState } from '../db/migrate.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
 import { databaseConfigFor, parseCommandArgs, UsageError, type CliIo, type Command } from './command.js';
+import { withCommandDatabase } from './database.js';
 
 /** `db status` exit codes, so a deploy script can tell "run migrate" from "cannot even look". */
 export const DB_STATUS_EXIT = { upToDate: 0, pending: 1, unreachable: 2 } as const;
@@ -26,8 +27,9 @@ export const dbCommand: Command = {
     }
     if (action === 'migrate') {
       const config = databaseConfigFor(io.env, values['env-file']);
-      const database = await openDatabase(config.database);
-      try {
+      return withCommandDatabase(config.database, { migrate: false }, async (database) => {
+        // Migrated here rather than by the helper: the command reports what it applied.
+        const { migrateToLatest } = await import('../db/migrate.js');
         const { applied, state } = await migrateToLatest(database.db);
         if (values.json) io.out(JSON.stringify({ database: database.location, applied, migrations: state }));
         else {
@@ -35,9 +37,7 @@ export const dbCommand: Command = {
           io.out(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');
         }
         return 0;
-      } finally {
-        await database.close();
-      }
+      });
     }
     return status(io, values['env-file'], values.json);
   },
@@ -51,6 +51,9 @@ async function status(io: CliIo, envFile: string | undefined, json: boolean): Pr
     if (!(error instanceof ConfigError)) throw error;
     return unreachable(io, json, null, error.message);
   }
+  // Opened by hand, not through withCommandDatabase: a database that cannot be opened is an
+  // answer here (exit 2), not an error. Imported on use, like the helper does.
+  const [{ openDatabase, redactUrl }, { migrationStatus }] = await Promise.all([import('../db/database.js'), import('../db/migrate.js')]);
   const location = config.database.kind === 'postgres' ? redactUrl(config.database.url) : config.database.dataDir;
   let database: Database | undefined;
   let state: MigrationState[];

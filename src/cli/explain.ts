@@ -1,4 +1,5 @@
 import { configFor, parseCommandArgs, UsageError, type Command } from './command.js';
+import { withCommandDatabase } from './database.js';
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -15,13 +16,11 @@ export const explainCommand: Command = {
     const { values } = parseCommandArgs(argv, { user: { type: 'string' } });
     if (values.user !== undefined && !/^[1-9][0-9]{0,17}$/.test(values.user)) throw new UsageError(`--user takes a user id (a positive number), got "${values.user}"`);
     const config = configFor(io.env, values['env-file']);
-    const [{ openDatabase }, { findBusiestUserId }, { explainInsightQueries }] = await Promise.all([
-      import('../db/database.js'),
+    const [{ findBusiestUserId }, { explainInsightQueries }] = await Promise.all([
       import('../repositories/explain.js'),
       import('../services/explain-insights.js'),
     ]);
-    const database = await openDatabase(config.database);
-    try {
+    return withCommandDatabase(config.database, { migrate: false }, async (database) => {
       const userId = values.user ? Number(values.user) : await findBusiestUserId(database.db);
       if (userId === undefined) {
         io.err('mtm explain: no user has snapshots yet: nothing to explain.');
@@ -44,8 +43,6 @@ export const explainCommand: Command = {
         io.out(scansSnapshots.length ? `${scansSnapshots.length} quer${scansSnapshots.length === 1 ? 'y scans' : 'ies scan'} snapshots sequentially` : 'no query scans snapshots sequentially');
       }
       return scansSnapshots.length ? 1 : 0;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };

@@ -1,4 +1,5 @@
 import { databaseConfigFor, parseCommandArgs, UsageError, type Command } from './command.js';
+import { withCommandDatabase } from './database.js';
 
 export const exportSqliteCommand: Command = {
   name: 'export-sqlite',
@@ -14,21 +15,19 @@ export const exportSqliteCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, { owner: { type: 'string' }, force: { type: 'boolean', default: false } }, 1);
     const out = positionals[0];
     if (!out) throw new UsageError('say where to write: mtm export-sqlite OUT --owner SPOTIFY_USER_ID');
-    if (!values.owner) throw new UsageError('--owner SPOTIFY_USER_ID is required');
+    const owner = values.owner;
+    if (!owner) throw new UsageError('--owner SPOTIFY_USER_ID is required');
     const config = databaseConfigFor(io.env, values['env-file']);
     // Loaded here, not at start-up: every other `mtm` command starts faster without them.
-    const [{ openDatabase }, { exportLegacyFile }] = await Promise.all([import('../db/database.js'), import('../services/legacy/export.js')]);
-    const database = await openDatabase(config.database);
-    try {
-      const report = await exportLegacyFile(database.db, { owner: values.owner, outPath: out, overwrite: values.force });
+    const { exportLegacyFile } = await import('../services/legacy/export.js');
+    return withCommandDatabase(config.database, { migrate: false }, async (database) => {
+      const report = await exportLegacyFile(database.db, { owner, outPath: out, overwrite: values.force });
       if (values.json) io.out(JSON.stringify({ database: database.location, ...report }));
       else {
         io.out(`database: ${database.location}`);
         io.out(`wrote ${out}: ${report.tracks} tracks, ${report.snapshots} snapshot rows of ${report.owner}'s archive`);
       }
       return 0;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };

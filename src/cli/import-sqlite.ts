@@ -1,5 +1,6 @@
 import type { ImportReport, TableReport } from '../services/legacy/import.js';
 import { databaseConfigFor, parseCommandArgs, UsageError, type CliIo, type Command } from './command.js';
+import { withCommandDatabase } from './database.js';
 import { formatTable, n, progressBar, seconds } from './progress.js';
 
 /** Test hook: the process SIGKILLs itself at this checkpoint (see services/legacy/import.ts). */
@@ -34,15 +35,14 @@ export const importSqliteCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, { owner: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, rejects: { type: 'string' }, 'keep-constraints': { type: 'boolean', default: false }, 'rebuild-indexes': { type: 'boolean', default: false } }, 1);
     const file = positionals[0];
     if (!file) throw new UsageError('say which file: mtm import-sqlite FILE --owner SPOTIFY_USER_ID');
-    if (!values.owner) throw new UsageError('--owner SPOTIFY_USER_ID is required (the legacy file has no user column)');
+    const owner = values.owner;
+    if (!owner) throw new UsageError('--owner SPOTIFY_USER_ID is required (the legacy file has no user column)');
     if (values['keep-constraints'] && values['rebuild-indexes']) throw new UsageError('choose one of --keep-constraints and --rebuild-indexes');
     const config = databaseConfigFor(io.env, values['env-file']);
     const killAt = io.env[KILL_AT_VARIABLE];
     const bar = progressBar(process.stderr, !values.json && process.stderr.isTTY === true);
     // Loaded here, not at start-up: every other `mtm` command starts faster without them.
-    const [{ openDatabase }, { migrateToLatest }, { systemClock }, { importLegacyFile }, { openFileRejectSink }] = await Promise.all([
-      import('../db/database.js'),
-      import('../db/migrate.js'),
+    const [{ systemClock }, { importLegacyFile }, { openFileRejectSink }] = await Promise.all([
       import('../lib/clock.js'),
       import('../services/legacy/import.js'),
       import('../services/legacy/rejects.js'),
@@ -50,41 +50,35 @@ export const importSqliteCommand: Command = {
     // Before anything is read or written: an unwritable --rejects path is one message, not a
     // failure after the import committed.
     const rejects = values.rejects ? await openFileRejectSink(values.rejects) : undefined;
-    let database;
     try {
-      database = await openDatabase(config.database);
-    } catch (error) {
-      await rejects?.abort();
-      throw error;
-    }
-    try {
-      await migrateToLatest(database.db);
-      const report = await importLegacyFile(database.withBulkSession, {
-        sourcePath: file,
-        owner: values.owner,
-        dryRun: values['dry-run'],
-        constraints: values['keep-constraints'] ? 'keep' : values['rebuild-indexes'] ? 'rebuild' : 'auto',
-        rejects,
-        clock: systemClock,
-        onProgress: (p) => bar.update(p.rowsRead, p.totalRows, p.phase),
-        checkpoint: (name) => {
-          if (killAt === name) process.kill(process.pid, 'SIGKILL');
-        },
+      return await withCommandDatabase(config.database, { migrate: true }, async (database) => {
+        const report = await importLegacyFile(database.withBulkSession, {
+          sourcePath: file,
+          owner,
+          dryRun: values['dry-run'],
+          constraints: values['keep-constraints'] ? 'keep' : values['rebuild-indexes'] ? 'rebuild' : 'auto',
+          rejects,
+          clock: systemClock,
+          onProgress: (p) => bar.update(p.rowsRead, p.totalRows, p.phase),
+          checkpoint: (name) => {
+            if (killAt === name) process.kill(process.pid, 'SIGKILL');
+          },
+        });
+        bar.done();
+        if (values.json) io.out(JSON.stringify({ database: database.location, rejectsFile: values.rejects ?? null, ...report }));
+        else {
+          io.out(`database: ${database.location}`);
+          printReport(io, report, file, values.rejects);
+        }
+        return 0;
       });
-      bar.done();
-      if (values.json) io.out(JSON.stringify({ database: database.location, rejectsFile: values.rejects ?? null, ...report }));
-      else {
-        io.out(`database: ${database.location}`);
-        printReport(io, report, file, values.rejects);
-      }
-      return 0;
     } catch (error) {
-      // The service cleans up after a failed run; this covers failures before the run (a bad file).
+      // The service cleans up after a failed run; this covers failures before the run (the
+      // database cannot be opened or migrated, a bad file).
       await rejects?.abort();
       throw error;
     } finally {
       bar.done();
-      await database.close();
     }
   },
 };

@@ -1,6 +1,7 @@
 import type { CaptureRunOutcome, CaptureStatusReport } from '../services/capture-runs.js';
 import { NotFoundError } from '../lib/errors.js';
 import { configFor, parseCommandArgs, UsageError, type CliIo, type Command } from './command.js';
+import { withCommandDeps } from './database.js';
 
 export const snapshotCommand: Command = {
   name: 'snapshot',
@@ -31,15 +32,11 @@ except with the embedded database, which only one process may open at a time.`,
     }
     // Loaded here, not at the top: every `mtm` command imports this file, and the app's whole
     // dependency graph (pg-boss, the Spotify client, the fake) would slow them all down.
-    const [{ createDeps }, { migrateToLatest }, { findUserBySpotifyId }, { captureAllNow, captureStatusReport, runCapture }] = await Promise.all([
-      import('../deps.js'),
-      import('../db/migrate.js'),
+    const [{ findUserBySpotifyId, listSpotifyIdsByUserId }, { captureAllNow, captureStatusReport, runCapture }] = await Promise.all([
       import('../repositories/users.js'),
       import('../services/capture-runs.js'),
     ]);
-    const deps = await createDeps(config, {});
-    try {
-      await migrateToLatest(deps.database.db);
+    return withCommandDeps(config, async (deps) => {
       if (values.status) {
         const report = await captureStatusReport(deps.database.db, { cron: config.snapshotCron, now: deps.clock.now(), spotifyId: values.user });
         if (values.user !== undefined && report.length === 0) throw noSuchUser(values.user);
@@ -62,9 +59,7 @@ except with the embedded database, which only one process may open at a time.`,
         return outcome.kind === 'captured' ? 0 : 1;
       }
       const results = await captureAllNow(deps.capture, { concurrency: config.snapshotConcurrency });
-      const spotifyIds = new Map(
-        (await deps.database.db.selectFrom('users').select(['id', 'spotify_id']).execute()).map((u) => [u.id, u.spotify_id]),
-      );
+      const spotifyIds = await listSpotifyIdsByUserId(deps.database.db);
       const failed = results.filter((r) => r.outcome.kind !== 'captured').length;
       if (values.json) {
         io.out(JSON.stringify({ database: deps.database.location, users: results.map((r) => ({ user: spotifyIds.get(r.userId), ...outcomeJson(r.outcome) })), failed }));
@@ -74,9 +69,7 @@ except with the embedded database, which only one process may open at a time.`,
         io.out(`${results.length} user(s): ${results.length - failed} captured, ${failed} failed`);
       }
       return failed > 0 ? 1 : 0;
-    } finally {
-      await deps.close();
-    }
+    });
   },
 };
 

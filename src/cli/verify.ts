@@ -1,4 +1,5 @@
 import { databaseConfigFor, parseCommandArgs, UsageError, type Command } from './command.js';
+import { withCommandDatabase } from './database.js';
 import { progressBar } from './progress.js';
 
 export const verifyCommand: Command = {
@@ -15,34 +16,31 @@ export const verifyCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, { owner: { type: 'string' } }, 1);
     const file = positionals[0];
     if (!file) throw new UsageError('say which file: mtm verify FILE --owner SPOTIFY_USER_ID');
-    if (!values.owner) throw new UsageError('--owner SPOTIFY_USER_ID is required');
+    const owner = values.owner;
+    if (!owner) throw new UsageError('--owner SPOTIFY_USER_ID is required');
     const config = databaseConfigFor(io.env, values['env-file']);
     const bar = progressBar(process.stderr, !values.json && process.stderr.isTTY === true);
     // Loaded here, not at start-up: every other `mtm` command starts faster without them.
-    const [{ openDatabase }, { systemClock }, { verifyLegacyImport }] = await Promise.all([
-      import('../db/database.js'),
-      import('../lib/clock.js'),
-      import('../services/legacy/verify.js'),
-    ]);
-    const database = await openDatabase(config.database);
+    const [{ systemClock }, { verifyLegacyImport }] = await Promise.all([import('../lib/clock.js'), import('../services/legacy/verify.js')]);
     try {
-      const report = await verifyLegacyImport(database.withBulkSession, {
-        sourcePath: file,
-        owner: values.owner,
-        clock: systemClock,
-        onProgress: (p) => bar.update(p.rowsRead, p.totalRows, p.phase),
+      return await withCommandDatabase(config.database, { migrate: false }, async (database) => {
+        const report = await verifyLegacyImport(database.withBulkSession, {
+          sourcePath: file,
+          owner,
+          clock: systemClock,
+          onProgress: (p) => bar.update(p.rowsRead, p.totalRows, p.phase),
+        });
+        bar.done();
+        if (values.json) io.out(JSON.stringify({ database: database.location, ...report }));
+        else {
+          io.out(`database: ${database.location}`);
+          for (const check of report.checks) io.out(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
+          io.out(report.ok ? `verified: ${file} is fully in ${report.owner}'s archive` : `verification FAILED for ${file} (${report.checks.filter((c) => !c.ok).length} check(s))`);
+        }
+        return report.ok ? 0 : 1;
       });
-      bar.done();
-      if (values.json) io.out(JSON.stringify({ database: database.location, ...report }));
-      else {
-        io.out(`database: ${database.location}`);
-        for (const check of report.checks) io.out(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
-        io.out(report.ok ? `verified: ${file} is fully in ${report.owner}'s archive` : `verification FAILED for ${file} (${report.checks.filter((c) => !c.ok).length} check(s))`);
-      }
-      return report.ok ? 0 : 1;
     } finally {
       bar.done();
-      await database.close();
     }
   },
 };

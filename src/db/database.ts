@@ -5,7 +5,8 @@ import type { DatabaseConfig } from '../config.js';
 import { copyInBatches, copyStatement, postgresBulkSession, type WithBulkSession } from './bulk-session.js';
 import { ConnectionBreaker, createPostgresPool, guardedPool } from './postgres-pool.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
-import { PgliteWorkerDialect, type PgliteOptions } from './pglite-dialect.js';
+import { PgliteWorkerDialect } from './pglite-dialect.js';
+import type { PgliteOptions } from './pglite-driver.js';
 import { seedFromImage } from './pglite-image.js';
 import type { DB } from './schema.js';
 import { TYPE_PARSERS } from './type-parsers.js';
@@ -107,9 +108,9 @@ export async function openEmbedded({ startFromImage, ...options }: EmbeddedOptio
     kind: 'embedded',
     db,
     location: folder,
-    dump: () => dialect.driver!.dump(),
+    dump: () => dialect.driver.dump(),
     withBulkSession: (work) =>
-      dialect.driver!.withHeldConnection(({ db: held, copyBatch }) =>
+      dialect.driver.withHeldConnection(({ db: held, copyBatch }) =>
         work({
           kind: 'embedded',
           db: held,

@@ -1,299 +1,43 @@
-import { Worker } from 'node:worker_threads';
 import {
-  CompiledQuery,
-  Kysely as KyselyClass,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
-  type DatabaseConnection,
   type DatabaseIntrospector,
   type Dialect,
   type DialectAdapter,
   type Driver,
   type Kysely,
   type QueryCompiler,
-  type QueryResult,
-  type TransactionSettings,
 } from 'kysely';
-import type { DB } from './schema.js';
+import { PgliteWorkerDriver, type PgliteOptions } from './pglite-driver.js';
 
 /**
- * A Kysely dialect for PGlite running in a worker thread (see pglite-worker.js).
- *
- * PGlite is a single-session database, so this driver hands out its one connection to one
- * caller at a time (a transaction keeps it until commit or rollback); other callers queue.
- * Everything else is Kysely's own PostgreSQL adapter and compiler, so queries are identical
- * to the ones node-postgres runs.
+ * A Kysely dialect for PGlite running in a worker thread (see pglite-worker.js): the driver
+ * (pglite-driver.ts) hands out the one connection (pglite-connection.ts) under a lock
+ * (single-connection-lock.ts). Everything else is Kysely's own PostgreSQL adapter and compiler,
+ * so queries are identical to the ones node-postgres runs.
  */
-export interface PgliteOptions {
-  /** A folder, or memory:// for a database that lives only as long as the process. */
-  dataDir: string;
-  /** Start from this dump (a tarball from `dumpEmbeddedDatabase`) instead of an empty database. */
-  loadDataDir?: Uint8Array;
-}
-
 export class PgliteWorkerDialect implements Dialect {
-  readonly #options: PgliteOptions;
+  /**
+   * The driver, made with the dialect rather than when Kysely asks for it, so database.ts reaches
+   * the embedded-only operations (dump, a held connection) through a typed handle.
+   */
+  readonly driver: PgliteWorkerDriver;
 
   constructor(options: PgliteOptions) {
-    this.#options = options;
+    this.driver = new PgliteWorkerDriver(options);
   }
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    this.driver = new PgliteWorkerDriver(this.#options);
     return this.driver;
   }
-
-  /** The driver Kysely created, for the embedded-only operations (dump). */
-  driver: PgliteWorkerDriver | undefined;
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new PostgresIntrospector(db);
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
   }
-}
-
-/** An error raised by the embedded PostgreSQL, with the same fields node-postgres exposes. */
-export class EmbeddedDatabaseError extends Error {
-  code?: string;
-  detail?: string;
-  constraint?: string;
-  table?: string;
-  column?: string;
-  severity?: string;
-}
-
-interface WorkerReply {
-  id: number;
-  result?: unknown;
-  error?: { message: string } & Record<string, string>;
-}
-
-interface WorkerResult {
-  rows: unknown[];
-  affectedRows: number;
-}
-
-export class PgliteWorkerDriver implements Driver {
-  readonly #options: PgliteOptions;
-  #worker: Worker | undefined;
-  #failure: Error | undefined;
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  #nextId = 1;
-  readonly #lock = new SingleConnectionLock();
-  readonly #connection = new PgliteWorkerConnection((op, payload, transfer) => this.#call(op, payload, transfer));
-
-  constructor(options: PgliteOptions) {
-    this.#options = options;
-  }
-
-  async init(): Promise<void> {
-    const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), {
-      workerData: this.#options,
-    });
-    this.#worker = worker;
-    const ready = new Promise<void>((resolve, reject) => {
-      this.#pending.set(0, { resolve: () => resolve(), reject });
-    });
-    worker.on('message', (reply: WorkerReply) => {
-      const waiter = this.#pending.get(reply.id);
-      if (!waiter) return;
-      this.#pending.delete(reply.id);
-      if (reply.error) waiter.reject(toError(reply.error));
-      else waiter.resolve(reply.result);
-    });
-    worker.on('error', (error) => this.#fail(error));
-    worker.on('exit', (code) => this.#fail(new Error(`the embedded database worker stopped (exit code ${code})`)));
-    await ready;
-  }
-
-  async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#lock.acquire();
-    return this.#connection;
-  }
-
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const mode = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : '';
-    await connection.executeQuery(CompiledQuery.raw(`start transaction${mode}`));
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
-  }
-
-  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdent(name)}`));
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${quoteIdent(name)}`));
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`release savepoint ${quoteIdent(name)}`));
-  }
-
-  /**
-   * Holds the single connection for `work` (a bulk job): queries run on `db` (a Kysely bound to
-   * this connection) and COPY goes through `copyBatch`. Everyone else waits until `work` ends.
-   */
-  async withHeldConnection<T>(
-    work: (held: { db: Kysely<DB>; copyBatch: (sql: string, data: Uint8Array) => Promise<number> }) => Promise<T>,
-  ): Promise<T> {
-    await this.#lock.acquire();
-    const connection = this.#connection;
-    const db = new KyselyClass<DB>({ dialect: new HeldConnectionDialect(connection, this) });
-    try {
-      return await work({ db, copyBatch: (sql, data) => connection.copyFrom(sql, data) });
-    } finally {
-      // A job that failed inside a transaction must not hand an aborted session to the next caller.
-      await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
-      await db.destroy();
-      this.#lock.release();
-    }
-  }
-
-  /** See PgliteOptions.loadDataDir. Waits for the connection so no transaction is half-done. */
-  async dump(): Promise<Uint8Array> {
-    await this.#lock.acquire();
-    try {
-      return (await this.#call('dump', {})) as Uint8Array;
-    } finally {
-      this.#lock.release();
-    }
-  }
-
-  async releaseConnection(): Promise<void> {
-    this.#lock.release();
-  }
-
-  async destroy(): Promise<void> {
-    const worker = this.#worker;
-    if (!worker || this.#failure) return;
-    await this.#call('close', {});
-    this.#failure = new Error('the embedded database is closed');
-    await worker.terminate();
-  }
-
-  #call(op: string, payload: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker!.postMessage({ id, op, ...payload }, transfer);
-    });
-  }
-
-  #fail(error: Error): void {
-    this.#failure ??= error;
-    for (const waiter of this.#pending.values()) waiter.reject(error);
-    this.#pending.clear();
-  }
-}
-
-type WorkerCall = (op: string, payload: Record<string, unknown>, transfer?: ArrayBuffer[]) => Promise<unknown>;
-
-class PgliteWorkerConnection implements DatabaseConnection {
-  readonly #call: WorkerCall;
-
-  constructor(call: WorkerCall) {
-    this.#call = call;
-  }
-
-  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = (await this.#call('query', {
-      sql: compiledQuery.sql,
-      params: [...compiledQuery.parameters],
-    })) as WorkerResult;
-    return { rows: result.rows as R[], numAffectedRows: BigInt(result.affectedRows) };
-  }
-
-  /** Kysely's .stream(): PGlite has no cursors across the worker boundary, so rows come in pages. */
-  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 1000): AsyncIterableIterator<QueryResult<R>> {
-    const { rows } = await this.executeQuery<R>(compiledQuery);
-    for (let i = 0; i < rows.length; i += chunkSize) yield { rows: rows.slice(i, i + chunkSize) };
-  }
-
-  /** Bulk load: `sql` is a `COPY table (cols) FROM '/dev/blob' ...` statement, `data` its input. */
-  async copyFrom(sql: string, data: Uint8Array): Promise<number> {
-    // Moved to the worker rather than copied, when `data` owns its whole buffer (not a slice of
-    // Node's shared Buffer pool); the caller must not touch it afterwards.
-    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-    const result = (await this.#call('copyFrom', { sql, blob: data }, owned ? [data.buffer as ArrayBuffer] : [])) as WorkerResult;
-    return result.affectedRows;
-  }
-}
-
-/** A dialect over a connection someone already holds (see withHeldConnection). */
-class HeldConnectionDialect implements Dialect {
-  constructor(
-    private readonly connection: DatabaseConnection,
-    private readonly outer: PgliteWorkerDriver,
-  ) {}
-  createAdapter(): DialectAdapter {
-    return new PostgresAdapter();
-  }
-  createDriver(): Driver {
-    const { connection, outer } = this;
-    return {
-      init: async () => {},
-      acquireConnection: async () => connection,
-      beginTransaction: (c, settings) => outer.beginTransaction(c, settings),
-      commitTransaction: (c) => outer.commitTransaction(c),
-      rollbackTransaction: (c) => outer.rollbackTransaction(c),
-      savepoint: (c, name) => outer.savepoint(c, name),
-      rollbackToSavepoint: (c, name) => outer.rollbackToSavepoint(c, name),
-      releaseSavepoint: (c, name) => outer.releaseSavepoint(c, name),
-      releaseConnection: async () => {},
-      destroy: async () => {},
-    };
-  }
-  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
-    return new PostgresIntrospector(db);
-  }
-  createQueryCompiler(): QueryCompiler {
-    return new PostgresQueryCompiler();
-  }
-}
-
-export function isPgliteConnection(connection: DatabaseConnection): connection is PgliteWorkerConnection {
-  return connection instanceof PgliteWorkerConnection;
-}
-
-/** Hands the single connection to one caller at a time, first come first served. */
-class SingleConnectionLock {
-  #held = false;
-  readonly #queue: Array<() => void> = [];
-
-  acquire(): Promise<void> {
-    if (!this.#held) {
-      this.#held = true;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#queue.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#queue.shift();
-    if (next) next();
-    else this.#held = false;
-  }
-}
-
-function toError(serialized: { message: string } & Record<string, string>): Error {
-  const error = new EmbeddedDatabaseError(serialized.message);
-  Object.assign(error, serialized);
-  return error;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -1,12 +1,10 @@
 import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
+import type { TimeRange } from '../lib/time-ranges.js';
 
 /**
  * Row types for Kysely, snake_case like the SQL so psql and TypeScript read alike.
  * The migrations in /migrations are the truth; test/db/schema.test.ts snapshots them.
  */
-
-export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
-export const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -145,4 +143,3 @@ export interface DB {
 export type User = Selectable<UsersTable>;
 export type Track = Selectable<TracksTable>;
 export type NewTrack = Omit<Insertable<TracksTable>, 'first_seen_at' | 'updated_at'>;
-export type SnapshotRow = Selectable<SnapshotsTable>;

@@ -1,7 +1,6 @@
 import type { Catalogue, CatalogueTrack } from './catalogue.js';
+import type { TimeRange } from '../lib/time-ranges.js';
 import { hashSeed, seededRandom } from './random.js';
-
-export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
 
 /**
  * Each fake listener has a deterministic taste that drifts slowly: a pool of tracks (mostly by a

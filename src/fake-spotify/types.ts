@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { Catalogue } from './catalogue.js';
-import type { Taste, TimeRange } from './taste.js';
+import type { TimeRange } from '../lib/time-ranges.js';
+import type { Taste } from './taste.js';
 
 /** The fake Spotify's public shapes: options, listeners, faults, the request log and the handle. */
 

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
+import { isTimeRange, type TimeRange } from '../lib/time-ranges.js';
 import type { AccessToken, Accounts } from './accounts.js';
 import { trackObject } from './catalogue.js';
 import type { FakeContext } from './context.js';
 import type { Allowlist } from './development-mode.js';
 import { HttpAnswer, type FakeRequest, type Route } from './http.js';
-import type { TimeRange } from './taste.js';
 import type { FakePlaylist } from './types.js';
 
 /**
@@ -19,8 +19,6 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** RFC 6750: the challenge a 401 carries; `error` only when a token was presented. */
 const CHALLENGE = 'Bearer realm="spotify"';
 export const INVALID_TOKEN_CHALLENGE = `${CHALLENGE}, error="invalid_token"`;
-
-const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];
 
 export interface WebApi {
   routes: Route[];
@@ -81,8 +79,8 @@ export function createWebApi(ctx: FakeContext, accounts: Accounts, allowlist: Al
     const token = authenticate(request);
     const { query } = request;
     requireScope(token, 'user-top-read');
-    const range = (query.get('time_range') ?? 'medium_term') as TimeRange;
-    if (!TIME_RANGES.includes(range)) throw apiError(400, 'Invalid time range');
+    const range = query.get('time_range') ?? 'medium_term';
+    if (!isTimeRange(range)) throw apiError(400, 'Invalid time range');
     const limit = Number(query.get('limit') ?? 20);
     const offset = Number(query.get('offset') ?? 0);
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw apiError(400, 'Invalid limit');

@@ -1,12 +1,11 @@
 import * as echarts from 'echarts';
+import type { TimeRange } from './time-ranges.js';
 
 /**
  * Charts as SVG strings rendered on the server (ECharts server-side rendering): readable without
  * JavaScript, no script in the page. Pure functions: options in, SVG out. The three time ranges
  * have one colour each, used by every chart, legend and badge (public/app.css uses the same).
  */
-// The snapshot time ranges (db/schema.ts TimeRange), spelled out: lib/ imports nothing of the app.
-type TimeRange = 'short_term' | 'medium_term' | 'long_term';
 
 export const RANGE_COLORS: Readonly<Record<TimeRange, string>> = {
   short_term: '#4fc3f7',

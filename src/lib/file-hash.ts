@@ -8,24 +8,12 @@ export interface BackgroundFileHash {
   cancel(): void;
 }
 
-// Plain CommonJS, evaluated in the worker: no loader or TypeScript needed there.
-const HASH_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { createReadStream } = require('node:fs');
-const hash = createHash('sha256');
-createReadStream(workerData, { highWaterMark: 1 << 20 })
-  .on('data', (chunk) => hash.update(chunk))
-  .on('end', () => parentPort.postMessage(hash.digest('hex')))
-  .on('error', (error) => { throw error; });
-`;
-
 /**
  * Starts hashing `path` on a worker thread, so the caller's own start-up work runs meanwhile
  * (a 250 MB file takes about a quarter of a second of CPU to hash).
  */
 export function hashFileInBackground(path: string): BackgroundFileHash {
-  const worker = new Worker(HASH_WORKER, { eval: true, workerData: path });
+  const worker = new Worker(new URL('./file-hash-worker.js', import.meta.url), { workerData: path });
   const hex = new Promise<string>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);

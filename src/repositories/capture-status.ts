@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
-import type { CaptureState, TimeRange } from '../db/schema.js';
+import type { CaptureState } from '../db/schema.js';
+import type { TimeRange } from '../lib/time-ranges.js';
 import { inTransaction, type Db } from './executor.js';
+import { markNeedsReauth } from './users.js';
 
 /** Tracks stored per range by one capture. */
 export type CaptureCounts = Record<TimeRange, number>;
@@ -178,19 +180,10 @@ export async function recordCaptureFailure(db: Db, userId: number, failure: Capt
  */
 export async function recordNeedsReauth(db: Db, userId: number, failure: { at: Date; code: string; message: string }): Promise<void> {
   await inTransaction(db, async (trx) => {
-    await trx.updateTable('users').set({ needs_reauth: true }).where('id', '=', userId).execute();
+    await markNeedsReauth(trx, userId);
     await recordCaptureFailure(trx, userId, { ...failure, state: 'idle', nextRunAt: null, attempts: 0 });
     await trx.updateTable('capture_status').set({ state: 'needs_reauth' }).where('user_id', '=', userId).execute();
   });
-}
-
-/** A follow-up job (retry or deferral) was queued for this user. */
-export async function recordCaptureQueued(db: Db, userId: number, at: Date): Promise<void> {
-  await db
-    .insertInto('capture_status')
-    .values({ user_id: userId, state: 'queued', updated_at: at })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ state: 'queued', updated_at: at }))
-    .execute();
 }
 
 /** Users the schedule would capture: a stored token and no pending re-login. */

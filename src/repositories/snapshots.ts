@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { TimeRange } from '../db/schema.js';
+import type { TimeRange } from '../lib/time-ranges.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { inTransaction, type Db } from './executor.js';
 

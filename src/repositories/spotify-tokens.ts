@@ -11,6 +11,8 @@ export interface SpotifyTokensWrite {
   refreshTokenEnc: string;
   expiresAt: Date;
   scope: string;
+  /** Now, by the caller's clock: the row's updated_at. */
+  at: Date;
 }
 
 export async function findSpotifyTokens(db: Db, userId: number): Promise<StoredSpotifyTokens | undefined> {
@@ -32,11 +34,12 @@ export async function upsertSpotifyTokens(db: Db, write: SpotifyTokensWrite): Pr
     refresh_token_enc: write.refreshTokenEnc,
     expires_at: write.expiresAt,
     scope: write.scope,
+    updated_at: write.at,
   };
   await db
     .insertInto('spotify_tokens')
     .values({ user_id: write.userId, ...values })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ ...values, updated_at: new Date() }))
+    .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
     .execute();
 }
 

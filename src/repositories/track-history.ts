@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { JsonObject, TimeRange } from '../db/schema.js';
+import type { JsonObject } from '../db/schema.js';
+import type { TimeRange } from '../lib/time-ranges.js';
 import type { Db } from './executor.js';
 import { visibleTracks } from './visible-tracks.js';
 

@@ -34,6 +34,12 @@ export async function findUserBySpotifyId(db: Db, spotifyId: string): Promise<Us
   return db.selectFrom('users').selectAll().where('spotify_id', '=', spotifyId).executeTakeFirst();
 }
 
+/** Every user's Spotify id by user id (to name users in reports). */
+export async function listSpotifyIdsByUserId(db: Db): Promise<Map<number, string>> {
+  const rows = await db.selectFrom('users').select(['id', 'spotify_id']).execute();
+  return new Map(rows.map((u) => [u.id, u.spotify_id]));
+}
+
 export async function getUser(db: Db, userId: number): Promise<User> {
   const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!user) throw new NotFoundError(`No user with id ${userId}.`);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Type from 'typebox';
-import { DEMO_SPOTIFY_PREFIX, type Deps } from '../deps.js';
+import type { Deps } from '../deps.js';
+import { DEMO_SPOTIFY_PREFIX } from '../lib/demo-spotify-path.js';
 import { AppError } from '../lib/errors.js';
 import { contract, NotJson } from './contracts.js';
 

@@ -1,7 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { TIME_RANGES } from '../db/schema.js';
+import { TIME_RANGES } from '../lib/time-ranges.js';
 import { ValidationError } from '../lib/errors.js';
 import { MAX_NAME_LENGTH, PLAYLIST_SOURCES } from '../services/playlists.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { NoParams } from './contracts.js';
-import { TIME_RANGES } from '../db/schema.js';
+import { TIME_RANGES } from '../lib/time-ranges.js';
 import { AppError } from '../lib/errors.js';
 import {
   checkPlaylistRequest,

@@ -1,5 +1,6 @@
 import { asDatabaseUnavailable, isConnectionError } from '../db/connection-errors.js';
 import { AppError, errorMessage } from '../lib/errors.js';
+import { mapWithConcurrency } from '../lib/concurrency.js';
 import { nextCronRun } from '../lib/cron.js';
 import { countArchive } from '../repositories/snapshots.js';
 import {
@@ -114,20 +115,6 @@ function failureInfo(error: unknown): CaptureFailureInfo {
   if (outage) return { code: outage.code, message: outage.message };
   if (error instanceof AppError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: errorMessage(error) };
-}
-
-/** Runs `work` over `items` with at most `concurrency` at once; results in input order. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  async function lane() {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
-  return results;
 }
 
 /** On-demand capture of every schedulable user, now, in this process (`mtm snapshot --all`). */

@@ -1,4 +1,4 @@
-import { TIME_RANGES, type TimeRange } from '../db/schema.js';
+import { TIME_RANGES, type TimeRange } from '../lib/time-ranges.js';
 import type { Clock } from '../lib/clock.js';
 import { toIsoDate } from '../lib/dates.js';
 import type { CaptureCounts } from '../repositories/capture-status.js';

@@ -1,5 +1,5 @@
-import type { NewTrack, SnapshotsTable, TimeRange } from '../db/schema.js';
-import { TIME_RANGES } from '../db/schema.js';
+import type { NewTrack, SnapshotsTable } from '../db/schema.js';
+import { TIME_RANGES, type TimeRange } from '../lib/time-ranges.js';
 import { toIsoDate } from '../lib/dates.js';
 import { inTransaction, type Db } from '../repositories/executor.js';
 import { insertSnapshotRowsBulk } from '../repositories/snapshot-bulk.js';

@@ -1,4 +1,4 @@
-import { TIME_RANGES, type TimeRange } from '../db/schema.js';
+import { TIME_RANGES, type TimeRange } from '../lib/time-ranges.js';
 import { listConsistentArtists, listMonthlyDistinctArtists, listMonthlyNewShortTermTracks, type MonthWindow } from '../repositories/analytics.js';
 import { getDashboardFacts, type DashboardFacts } from '../repositories/dashboard.js';
 import type { Db } from '../repositories/executor.js';

@@ -1,5 +1,5 @@
-import type { JsonObject, TimeRange } from '../db/schema.js';
-import { TIME_RANGES } from '../db/schema.js';
+import type { JsonObject } from '../db/schema.js';
+import { isTimeRange, TIME_RANGES, type TimeRange } from '../lib/time-ranges.js';
 import type { Clock } from '../lib/clock.js';
 import { isIsoDate, toIsoDate } from '../lib/dates.js';
 import { AppError, ValidationError } from '../lib/errors.js';
@@ -94,7 +94,7 @@ export function checkPlaylistRequest(input: PlaylistRequestInput): PlaylistReque
   if (date === undefined || date === '') throw new ValidationError('The source "snapshot" needs a date (YYYY-MM-DD) of one of your snapshots.');
   if (!isIsoDate(date)) throw new ValidationError('date must be a calendar date written YYYY-MM-DD, e.g. 2026-03-14.');
   if (range === undefined || range === '') throw new ValidationError(`The source "snapshot" needs a range: one of ${TIME_RANGES.join(', ')}.`);
-  if (!isRange(range)) throw new ValidationError(`Unknown range: use one of ${TIME_RANGES.join(', ')}.`);
+  if (!isTimeRange(range)) throw new ValidationError(`Unknown range: use one of ${TIME_RANGES.join(', ')}.`);
   return name === undefined ? { source, date, range } : { source, date, range, name };
 }
 
@@ -111,9 +111,6 @@ export function isSource(value: string): value is PlaylistSource {
   return (PLAYLIST_SOURCES as readonly string[]).includes(value);
 }
 
-function isRange(value: string): value is TimeRange {
-  return (TIME_RANGES as readonly string[]).includes(value);
-}
 
 /** A track as the API and the page show it. */
 export interface PlaylistTrack {

@@ -6,7 +6,8 @@ import { openAccessLapse } from '../repositories/access-lapses.js';
 import { markNeedsReauth } from '../repositories/users.js';
 import { MAX_ITEMS_PER_ADD, type CreatePlaylistInput, type SpotifyClient, type TopTracksOptions } from '../spotify/client.js';
 import { SpotifyReauthRequiredError, SpotifyUnauthorizedError } from '../spotify/errors.js';
-import type { SpotifyPlaylist, SpotifyTokenResponse, SpotifyTopTracksPage, SpotifyUser, TimeRange } from '../spotify/types.js';
+import type { TimeRange } from '../lib/time-ranges.js';
+import type { SpotifyPlaylist, SpotifyTokenResponse, SpotifyTopTracksPage, SpotifyUser } from '../spotify/types.js';
 
 export interface SpotifyUserDeps {
   db: Db;
@@ -90,12 +91,14 @@ export async function saveTokenResponse(
 ): Promise<void> {
   const refresh = answer.refresh_token ?? previousRefreshToken;
   if (!refresh) throw new SpotifyReauthRequiredError('Spotify did not send a refresh token; please log in again.');
+  const now = deps.clock.now();
   await upsertSpotifyTokens(deps.db, {
     userId,
     accessTokenEnc: deps.cipher.encrypt(answer.access_token),
     refreshTokenEnc: deps.cipher.encrypt(refresh),
-    expiresAt: new Date(deps.clock.now().getTime() + answer.expires_in * 1000),
+    expiresAt: new Date(now.getTime() + answer.expires_in * 1000),
     scope: answer.scope ?? '',
+    at: now,
   });
 }
 

@@ -24,8 +24,8 @@ import {
   type SpotifyTokenResponse,
   type SpotifyTopTracksPage,
   type SpotifyUser,
-  type TimeRange,
 } from './types.js';
+import type { TimeRange } from '../lib/time-ranges.js';
 
 /** A gate awaited before every HTTP request to Spotify (e.g. a process-wide rate limiter). */
 export interface RequestLimiter {
@@ -144,7 +144,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       if (response.ok) return parseBody(call, text);
 
       if (response.status === 429) {
-        const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
+        const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), options.clock.now());
         const retryAt = new Date(options.clock.now().getTime() + retryAfterSeconds * 1000);
         if (retryAfterSeconds <= options.maxInProcessWaitSeconds && rateLimitWaits < maxRateLimitWaits) {
           rateLimitWaits += 1;
@@ -327,7 +327,7 @@ function compiled(schema: TSchema) {
 }
 
 /** Retry-After in seconds (Spotify sends seconds); an HTTP date also works; missing means 1 s. */
-export function parseRetryAfter(value: string | null, now: Date = new Date()): number {
+export function parseRetryAfter(value: string | null, now: Date): number {
   if (!value) return 1;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);

@@ -117,5 +117,3 @@ export type SpotifyTopTracksPage = Static<typeof PagingTrackObject>;
 export type SpotifyUser = Static<typeof PrivateUserObject>;
 export type SpotifyPlaylist = Static<typeof PlaylistObject>;
 export type SpotifyTokenResponse = Static<typeof TokenResponse>;
-export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
-export const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];

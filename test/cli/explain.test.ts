@@ -1,41 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
-import { openEmbedded } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { describe, expect, it } from 'vitest';
+import { embeddedDataDir, runMtm } from '../support/cli.js';
 import { seedInsightsArchive } from '../support/insights-fixture.js';
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
-
 describe('mtm explain', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
   let userId: number;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'mtm-explain-cli-'));
-    env = { NODE_ENV: 'test', DATA_DIR: dir };
-    const database = await openEmbedded({ dataDir: dir });
-    try {
-      await migrateToLatest(database.db);
-      userId = (await seedInsightsArchive(database.db)).user.id;
-    } finally {
-      await database.close();
-    }
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+  const data = embeddedDataDir('mtm-explain-cli-', async (db) => {
+    userId = (await seedInsightsArchive(db)).user.id;
   });
 
   it('--json lists every insight query with its time, indexes and sequential scans', async () => {
-    const { code, out, err } = await cli(['explain', '--user', String(userId), '--json'], env);
+    const { code, out, err } = await runMtm(['explain', '--user', String(userId), '--json'], data.env);
     expect(err).toEqual([]);
     const report = JSON.parse(out[0]!) as { userId: number; queries: Array<{ page: string; query: string; executionMs: number; indexes: string[]; seqScans: string[]; sql: string }> };
     expect(report.userId).toBe(userId);
@@ -66,12 +40,12 @@ describe('mtm explain', () => {
   });
 
   it('prints one line per query for a person, and refuses a bad --user', async () => {
-    const { out } = await cli(['explain', '--user', String(userId)], env);
+    const { out } = await runMtm(['explain', '--user', String(userId)], data.env);
     expect(out[0]).toMatch(/^EXPLAIN \(ANALYZE, BUFFERS\) of the insight pages' queries for user \d+ on /);
     expect(out.filter((l) => / ms {2}indexes: /.test(l))).toHaveLength(14);
-    const bad = await cli(['explain', '--user', 'me'], env);
+    const bad = await runMtm(['explain', '--user', 'me'], data.env);
     expect([bad.code, bad.err[0]]).toEqual([2, 'mtm explain: --user takes a user id (a positive number), got "me". Run `mtm explain --help`.']);
-    const nobody = await cli(['explain', '--user', '999999'], env);
+    const nobody = await runMtm(['explain', '--user', '999999'], data.env);
     expect([nobody.code, nobody.err[0]]).toEqual([1, 'mtm explain: User 999999 has no snapshots: nothing to explain.']);
   });
 });

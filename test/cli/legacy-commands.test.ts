@@ -1,89 +1,76 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
-import { corruptLastPage, dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { corruptLastPage, dirtyLegacyData, legacyFixtureDir, writeLegacyFile } from '../support/legacy-fixture.js';
+import { runMtm } from '../support/cli.js';
 
 /** The three legacy commands end to end, in-process, on an embedded database in a temp folder. */
-let dir: string;
-let file: string;
+const fixture = legacyFixtureDir('mtm-legacy-cli-');
 let env: NodeJS.ProcessEnv;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mtm-legacy-cli-'));
-  file = join(dir, 'music_time_machine.db');
-  writeLegacyFile(file, dirtyLegacyData());
-  env = { DATA_DIR: join(dir, 'data'), NODE_ENV: 'test' };
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+beforeAll(() => {
+  env = { DATA_DIR: join(fixture.dir, 'data'), NODE_ENV: 'test' };
 });
 
-async function mtm(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const mtm = (...argv: string[]) => runMtm(argv, env);
 
 describe('mtm import-sqlite, verify, export-sqlite', () => {
   it('refuse bad calls and bad files with one readable line', async () => {
-    expect(await mtm('import-sqlite', file)).toEqual({
+    expect(await mtm('import-sqlite', fixture.dirtyFile)).toEqual({
       code: 2,
       out: [],
       err: ['mtm import-sqlite: --owner SPOTIFY_USER_ID is required (the legacy file has no user column). Run `mtm import-sqlite --help`.'],
     });
-    expect(await mtm('import-sqlite', file, '--owner', 'alice', '--keep-constraints', '--rebuild-indexes')).toEqual({
+    expect(await mtm('import-sqlite', fixture.dirtyFile, '--owner', 'alice', '--keep-constraints', '--rebuild-indexes')).toEqual({
       code: 2,
       out: [],
       err: ['mtm import-sqlite: choose one of --keep-constraints and --rebuild-indexes. Run `mtm import-sqlite --help`.'],
     });
     expect((await mtm('verify', '--owner', 'x')).err).toEqual(['mtm verify: say which file: mtm verify FILE --owner SPOTIFY_USER_ID. Run `mtm verify --help`.']);
-    const text = join(dir, 'notes.txt');
+    const text = join(fixture.dir, 'notes.txt');
     await writeFile(text, 'not a database');
     expect(await mtm('import-sqlite', text, '--owner', 'alice')).toEqual({
       code: 1,
       out: [],
       err: [`mtm import-sqlite: "${text}" is not an SQLite database (a Music Time Machine file is the app's music_time_machine.db)`],
     });
-    expect((await mtm('import-sqlite', file, '--owner', 'two words')).err).toEqual([
+    expect((await mtm('import-sqlite', fixture.dirtyFile, '--owner', 'two words')).err).toEqual([
       'mtm import-sqlite: "two words" is not a Spotify user id (one word, as in open.spotify.com/user/ID)',
     ]);
-    expect((await mtm('export-sqlite', join(dir, 'x.db'), '--owner', 'ghost')).err).toEqual(['mtm export-sqlite: no user ghost in the database']);
+    expect((await mtm('export-sqlite', join(fixture.dir, 'x.db'), '--owner', 'ghost')).err).toEqual(['mtm export-sqlite: no user ghost in the database']);
   }, 60_000);
 
   it('an unwritable --rejects path fails before the import starts, with one line; nothing is written', async () => {
-    expect(await mtm('import-sqlite', file, '--owner', 'rejects-nowhere', '--rejects', '/nonexistent/x.jsonl')).toEqual({
+    expect(await mtm('import-sqlite', fixture.dirtyFile, '--owner', 'rejects-nowhere', '--rejects', '/nonexistent/x.jsonl')).toEqual({
       code: 1,
       out: [],
       err: ['mtm import-sqlite: cannot write the rejects file /nonexistent/x.jsonl: its folder does not exist'],
     });
-    expect((await mtm('export-sqlite', join(dir, 'none.db'), '--owner', 'rejects-nowhere')).err).toEqual(['mtm export-sqlite: no user rejects-nowhere in the database']);
+    expect((await mtm('export-sqlite', join(fixture.dir, 'none.db'), '--owner', 'rejects-nowhere')).err).toEqual(['mtm export-sqlite: no user rejects-nowhere in the database']);
   }, 60_000);
 
   it('a damaged file (a corrupted page) is refused with one line, and creates no user', async () => {
-    const damaged = join(dir, 'damaged.db');
+    const damaged = join(fixture.dir, 'damaged.db');
     writeLegacyFile(damaged, dirtyLegacyData());
     corruptLastPage(damaged);
-    const rejects = join(dir, 'damaged-rejects.jsonl');
+    const rejects = join(fixture.dir, 'damaged-rejects.jsonl');
     const result = await mtm('import-sqlite', damaged, '--owner', 'damaged-owner', '--rejects', rejects);
     expect(result).toEqual({
       code: 1,
       out: [],
       err: [`mtm import-sqlite: "${damaged}" is damaged (SQLite's check says: Tree 2 page 10: btreeInitPage() returns error code 11). Nothing was imported; copy the file again from the original.`],
     });
-    expect((await mtm('export-sqlite', join(dir, 'none.db'), '--owner', 'damaged-owner')).err).toEqual(['mtm export-sqlite: no user damaged-owner in the database']);
+    expect((await mtm('export-sqlite', join(fixture.dir, 'none.db'), '--owner', 'damaged-owner')).err).toEqual(['mtm export-sqlite: no user damaged-owner in the database']);
     await expect(readFile(`${rejects}.partial`)).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(readFile(rejects)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 
   it('import prints the per-table report and writes the rejects file; verify and export then succeed', async () => {
-    const rejects = join(dir, 'rejects.jsonl');
-    const imported = await mtm('import-sqlite', file, '--owner', 'alice', '--rejects', rejects);
+    const rejects = join(fixture.dir, 'rejects.jsonl');
+    const imported = await mtm('import-sqlite', fixture.dirtyFile, '--owner', 'alice', '--rejects', rejects);
     expect(imported.err).toEqual([]);
     expect(imported.code).toBe(0);
-    expect(imported.out[0]).toBe(`database: ${join(dir, 'data')}`);
-    expect(imported.out[1]).toMatch(new RegExp(`^${file.replace(/[/.]/g, '\\$&')} -> alice's archive \\(import run 1\\) in \\d+\\.\\d s$`));
+    expect(imported.out[0]).toBe(`database: ${join(fixture.dir, 'data')}`);
+    expect(imported.out[1]).toMatch(new RegExp(`^${fixture.dirtyFile.replace(/[/.]/g, '\\$&')} -> alice's archive \\(import run 1\\) in \\d+\\.\\d s$`));
     expect(imported.out.slice(2, 5).map((l) => l.replace(/\s+(\d+\.\d s|time)$/, ''))).toEqual([
       'table      read  imported  already present  rejected',
       'tracks       74        68                0         6',
@@ -93,18 +80,18 @@ describe('mtm import-sqlite, verify, export-sqlite', () => {
     expect(imported.out.at(-1)).toBe(`rejected rows with their original values: ${rejects}`);
     expect((await readFile(rejects, 'utf8')).trim().split('\n')).toHaveLength(26);
 
-    const verified = await mtm('verify', file, '--owner', 'alice', '--json');
+    const verified = await mtm('verify', fixture.dirtyFile, '--owner', 'alice', '--json');
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.out[0]!)).toMatchObject({ ok: true, owner: 'alice' });
 
-    const out = join(dir, 'rollback.db');
+    const out = join(fixture.dir, 'rollback.db');
     expect(await mtm('export-sqlite', out, '--owner', 'alice')).toEqual({
       code: 0,
-      out: [`database: ${join(dir, 'data')}`, `wrote ${out}: 59 tracks, 63 snapshot rows of alice's archive`],
+      out: [`database: ${join(fixture.dir, 'data')}`, `wrote ${out}: 59 tracks, 63 snapshot rows of alice's archive`],
       err: [],
     });
     expect((await mtm('export-sqlite', out, '--owner', 'alice')).code).toBe(1);
     expect((await mtm('verify', out, '--owner', 'alice')).out.at(-1)).toBe(`verified: ${out} is fully in alice's archive`);
-    expect((await mtm('verify', file, '--owner', 'bob')).code).toBe(1);
+    expect((await mtm('verify', fixture.dirtyFile, '--owner', 'bob')).code).toBe(1);
   }, 120_000);
 });

@@ -3,23 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
 import { openDatabase } from '../../src/db/database.js';
 import { listMigrationNames, migrateToLatest } from '../../src/db/migrate.js';
 import type { PreflightReport } from '../../src/services/preflight.js';
 import { cleanTrack, writeLegacyFile } from '../support/legacy-fixture.js';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres-admin.js';
 import { freePort } from '../support/processes.js';
-
-async function cli(argv: string[], env: NodeJS.ProcessEnv) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+import { runMtm } from '../support/cli.js';
 
 async function preflight(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; report: PreflightReport }> {
-  const { code, out, err } = await cli(['preflight', '--json', ...argv], env);
+  const { code, out, err } = await runMtm(['preflight', '--json', ...argv], env);
   expect(err).toEqual([]);
   return { code, report: JSON.parse(out.join('\n')) as PreflightReport };
 }
@@ -62,12 +55,12 @@ async function sqlOn(url: string, text: string): Promise<void> {
 
 describe('mtm preflight without a database server', () => {
   it('refuses unclear flags', async () => {
-    expect(await cli(['preflight', '--sqlite', 'music_time_machine.db'], GOOD)).toEqual({
+    expect(await runMtm(['preflight', '--sqlite', 'music_time_machine.db'], GOOD)).toEqual({
       code: 2,
       out: [],
       err: ['mtm preflight: --sqlite FILE needs --owner SPOTIFY_USER_ID (the archive it was imported into). Run `mtm preflight --help`.'],
     });
-    expect(await cli(['preflight', '--instances', '0'], GOOD)).toEqual({
+    expect(await runMtm(['preflight', '--instances', '0'], GOOD)).toEqual({
       code: 2,
       out: [],
       err: ['mtm preflight: --instances must be a whole number from 1 to 1000, got "0". Run `mtm preflight --help`.'],
@@ -112,7 +105,7 @@ describeOnPostgres('mtm preflight', { timeout: 120_000 }, () => {
         ['p3', '2025-01-02', 'long_term', 1],
       ],
     });
-    expect((await cli(['import-sqlite', legacyFile, '--owner', 'pia'], good)).code).toBe(0);
+    expect((await runMtm(['import-sqlite', legacyFile, '--owner', 'pia'], good)).code).toBe(0);
     // A file with one row the import rejects (rank 0), imported for another owner.
     dirtyFile = join(dir, 'dirty.db');
     writeLegacyFile(dirtyFile, {
@@ -122,7 +115,7 @@ describeOnPostgres('mtm preflight', { timeout: 120_000 }, () => {
         ['d1', '2025-02-02', 'short_term', 0],
       ],
     });
-    expect((await cli(['import-sqlite', dirtyFile, '--owner', 'dora'], good)).code).toBe(0);
+    expect((await runMtm(['import-sqlite', dirtyFile, '--owner', 'dora'], good)).code).toBe(0);
   });
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -148,7 +141,7 @@ describeOnPostgres('mtm preflight', { timeout: 120_000 }, () => {
     expect(check(report, 'legacy_rows').detail).toBe(`tracks 3 of 3, snapshots 3 of 3: every row of ${legacyFile} is in pia's archive`);
     expect(check(report, 'pool').detail).toMatch(/^3 instance\(s\) x \(DB_POOL_MAX 10 \+ 4 for the job queue\) = 42 connections; the server allows \d+ \(max_connections\)/);
 
-    const text = await cli(['preflight', '--sqlite', legacyFile, '--owner', 'pia'], good);
+    const text = await runMtm(['preflight', '--sqlite', legacyFile, '--owner', 'pia'], good);
     expect(text.code).toBe(0);
     expect(text.out[0]).toBe(`preflight: database ${good.DATABASE_URL}`);
     expect(text.out).toContain('✓ NODE_ENV: production');
@@ -225,7 +218,7 @@ describeOnPostgres('mtm preflight', { timeout: 120_000 }, () => {
     const name = await migratedDatabase(base, 'deploy_pf_broken');
     cleanups.push(() => dropDatabase(base, name));
     const env = { ...good, DATABASE_URL: databaseUrl(base, name) };
-    expect((await cli(['import-sqlite', legacyFile, '--owner', 'pia'], env)).code).toBe(0);
+    expect((await runMtm(['import-sqlite', legacyFile, '--owner', 'pia'], env)).code).toBe(0);
 
     await sqlOn(env.DATABASE_URL, 'drop index tracks_search_vector_idx');
     const noIndex = await preflight([], env);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
+import { runMtm } from '../support/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { listMigrationNames } from '../../src/db/migrate.js';
 import { startServer, type RunningServer } from '../../src/main.js';
@@ -12,9 +12,7 @@ import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres-a
 import { freePort } from '../support/processes.js';
 
 async function smoke(args: string[]): Promise<{ code: number; report: SmokeReport; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['smoke', '--json', ...args], { env: {}, out: (l) => out.push(l), err: (l) => err.push(l) });
+  const { code, out, err } = await runMtm(['smoke', '--json', ...args], {});
   return { code, report: JSON.parse(out.join('\n')) as SmokeReport, err };
 }
 

@@ -8,21 +8,14 @@ import {
 import { findTrack, upsertTracks } from '../../src/repositories/tracks.js';
 import { trackRowFromSpotify } from '../../src/services/track-rows.js';
 import { createTracks, createUser, spotifyTrack, unique } from '../factories.js';
+import type { TimeRange } from '../../src/lib/time-ranges.js';
+import { snapshotRows } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
 
 describeEachEngine('snapshots repository', ({ database }) => {
   const db = () => database().db;
 
-  async function rowsFor(userId: number, date: string, range = 'short_term') {
-    return db()
-      .selectFrom('snapshots')
-      .select(['track_id', 'rank'])
-      .where('user_id', '=', userId)
-      .where('snapshot_date', '=', date)
-      .where('time_range', '=', range as 'short_term')
-      .orderBy('rank')
-      .execute();
-  }
+  const rowsFor = (userId: number, date: string, range: TimeRange = 'short_term') => snapshotRows(db(), userId, date, range);
 
   it('writes 50 ranked rows and reads them back as the latest snapshot', async () => {
     const user = await createUser(db());

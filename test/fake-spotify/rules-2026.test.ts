@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
+import { settableClock } from '../support/clock.js';
 
 /**
  * The fake's 2026 rules, each of which the pre-2026 fake did not enforce: refresh tokens that
@@ -9,8 +10,7 @@ import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index
  * 400 for bad authentication, base-62 ids, development mode's allowlist, the per-app rate limit
  * and the development-mode track shape.
  */
-let now = new Date('2026-01-15T10:00:00Z');
-const clock = { now: () => new Date(now) };
+const clock = settableClock('2026-01-15T10:00:00Z');
 const redirectUri = 'http://127.0.0.1:4601/callback';
 let fake: FakeSpotify;
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 afterEach(() => {
-  now = new Date('2026-01-15T10:00:00Z');
+  clock.set('2026-01-15T10:00:00Z');
   fake.faults.clear();
 });
 
@@ -53,16 +53,16 @@ describe('refresh tokens (2026)', () => {
 
   it('expire six months after the authorization, whatever was refreshed in between', async () => {
     const tokens = fake.issueTokens('rita'); // authorized 2026-01-15T10:00Z
-    now = new Date('2026-07-15T09:59:59Z');
+    clock.set('2026-07-15T09:59:59Z');
     expect((await refresh(tokens.refresh_token)).status).toBe(200);
-    now = new Date('2026-07-15T10:00:00Z');
+    clock.set('2026-07-15T10:00:00Z');
     expect(await refresh(tokens.refresh_token)).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'Refresh token expired' } });
   });
 
   it('count from the authorization time they carry (a re-consent starts a new six months)', async () => {
     const old = fake.issueTokens('rita', { authorizedAt: new Date('2025-07-01T00:00:00Z') });
     const renewed = fake.issueTokens('rita', { authorizedAt: new Date('2026-01-10T00:00:00Z') });
-    now = new Date('2026-02-01T00:00:00Z');
+    clock.set('2026-02-01T00:00:00Z');
     expect((await refresh(old.refresh_token)).body).toEqual({ error: 'invalid_grant', error_description: 'Refresh token expired' });
     expect((await refresh(renewed.refresh_token)).status).toBe(200);
   });
@@ -201,9 +201,9 @@ describe('options: development mode, rate limit, extended quota', () => {
     try {
       const access = limited.issueTokens('rl', { scope: 'user-top-read' }).access_token;
       const call = () => fetch(`${limited.apiUrl}/me`, { headers: { authorization: `Bearer ${access}` } });
-      const start = now.getTime();
+      const start = clock.now().getTime();
       const at = async (seconds: number) => {
-        now = new Date(start + seconds * 1000);
+        clock.set(new Date(start + seconds * 1000));
         return call();
       };
       const statuses = [(await at(0)).status, (await at(10)).status, (await at(20)).status];

@@ -5,6 +5,7 @@ import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import { buildTestAppWithFake } from '../support/app.js';
 import { describeEachEngine } from '../support/databases.js';
 import { logInAs, seedArchive, visit, type Visitor } from '../support/pages.js';
+import { fixedClock } from '../../src/lib/clock.js';
 
 const USERS = 50;
 
@@ -14,8 +15,7 @@ const USERS = 50;
  * with exactly one snapshot of 50 tracks per range for the day.
  */
 describeEachEngine('50 users take a snapshot at once', ({ database }) => {
-  const now = new Date('2026-09-10T12:00:00Z');
-  const clock = { now: () => new Date(now) };
+  const clock = fixedClock('2026-09-10T12:00:00Z');
   let app: FastifyInstance;
   let fake: FakeSpotify;
   let close: () => Promise<void>;

@@ -11,6 +11,7 @@ import { localReturnPath } from '../../src/routes/plugins/session.js';
 import { buildTestAppWithFake } from '../support/app.js';
 import { describeEachEngine } from '../support/databases.js';
 import { csrfTokenOf, logInAs, postForm, seedArchive, visit, type Visitor } from '../support/pages.js';
+import { fixedClock } from '../../src/lib/clock.js';
 
 /** Ana's archive, written by hand so every figure on her pages is known exactly. */
 const ANA_TRACKS: Record<string, [string, string]> = {
@@ -34,8 +35,7 @@ const BOB_TRACKS: Record<string, [string, string]> = { b1: ['bobTrack1', 'Bob Ba
 const ANA_MARKERS = ['anaTrack', 'Nova Ana', 'Other Ana', 'Long Ana', 'Ana Pages', 'pages-ana', '2026-07-15', '15 Jul 2026', '2026-07-01'];
 
 describeEachEngine('pages: landing, home, snapshots, settings', ({ database }) => {
-  const now = new Date('2026-08-01T10:00:00Z');
-  const clock = { now: () => new Date(now) };
+  const clock = fixedClock('2026-08-01T10:00:00Z');
   let fake: FakeSpotify;
   let app: FastifyInstance;
   let close: () => Promise<void>;

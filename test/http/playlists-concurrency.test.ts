@@ -5,6 +5,7 @@ import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index
 import { buildTestApp } from '../support/app.js';
 import { describeEachEngine } from '../support/databases.js';
 import { countPlaylistRows, logInWithCsrf, playlistRows, seedArchive, trackId } from '../support/playlist-world.js';
+import { fixedClock } from '../../src/lib/clock.js';
 
 const USERS = 50;
 
@@ -14,7 +15,7 @@ const USERS = 50;
  * tracks in order, and the log holds exactly one row each.
  */
 describeEachEngine('playlists: 50 users at once', ({ database }) => {
-  const clock = { now: () => new Date('2026-12-01T10:00:00Z') };
+  const clock = fixedClock('2026-12-01T10:00:00Z');
   let fake: FakeSpotify;
   let app: FastifyInstance;
   let deps: Deps;

@@ -6,6 +6,7 @@ import { buildTestApp } from '../support/app.js';
 import { cookieFrom } from '../support/cookies.js';
 import { describeEachEngine } from '../support/databases.js';
 import { apiTrack, countPlaylistRows, logInWithCsrf, playlistRows, seedArchive, trackId } from '../support/playlist-world.js';
+import { fixedClock } from '../../src/lib/clock.js';
 
 /**
  * Playlists end to end over inject(): each source's exact tracks in order on fixed data (today is
@@ -13,7 +14,7 @@ import { apiTrack, countPlaylistRows, logInWithCsrf, playlistRows, seedArchive, 
  * Spotify, the log, every bad input, Spotify failures and rate limits, and two users' isolation.
  */
 describeEachEngine('playlists', ({ database }) => {
-  const clock = { now: () => new Date('2026-12-01T10:00:00Z') };
+  const clock = fixedClock('2026-12-01T10:00:00Z');
   let fake: FakeSpotify;
   let app: FastifyInstance;
   let deps: Deps;

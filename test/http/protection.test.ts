@@ -4,6 +4,7 @@ import type { Deps } from '../../src/deps.js';
 import { approveOnFake, buildTestApp, buildTestAppWithFake } from '../support/app.js';
 import { cookieFrom } from '../support/cookies.js';
 import { describeEachEngine } from '../support/databases.js';
+import { settableClock } from '../support/clock.js';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -107,8 +108,7 @@ describeEachEngine('security headers and rate limits', ({ database }) => {
 
   describe('on-demand captures', () => {
     let world: Awaited<ReturnType<typeof buildTestAppWithFake>>;
-    let now = new Date('2026-08-01T10:00:00Z');
-    const clock = { now: () => new Date(now) };
+    const clock = settableClock('2026-08-01T10:00:00Z');
     beforeAll(async () => {
       world = await buildTestAppWithFake(database(), { clock, users: [{ id: 'cool-ana', display_name: 'Ana Cool' }, { id: 'cool-bo', display_name: 'Bo Cool' }] }, {
         clock,
@@ -131,7 +131,7 @@ describeEachEngine('security headers and rate limits', ({ database }) => {
       const ana = await logIn('cool-ana');
       const bo = await logIn('cool-bo');
       expect((await snapshot(ana)).statusCode).toBe(200);
-      now = new Date('2026-08-01T10:01:00Z');
+      clock.set('2026-08-01T10:01:00Z');
       const again = await snapshot(ana);
       expect(again.statusCode).toBe(429);
       expect(again.headers['retry-after']).toBe('120');
@@ -146,7 +146,7 @@ describeEachEngine('security headers and rate limits', ({ database }) => {
       expect(page.body).toContain('The next one can start in 2 minutes');
       expect((await snapshot(bo)).statusCode).toBe(200);
 
-      now = new Date('2026-08-01T10:03:00Z');
+      clock.set('2026-08-01T10:03:00Z');
       expect((await snapshot(ana)).statusCode).toBe(200);
     });
   });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, utimes } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,21 +12,14 @@ import { countArchive } from '../../src/repositories/snapshots.js';
 import { listImportRuns } from '../../src/repositories/import-runs.js';
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { describeEachEngine } from '../support/databases.js';
-import { corruptLastPage, dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
+import { corruptLastPage, dirtyLegacyData, legacyFixtureDir, writeLegacyFile } from '../support/legacy-fixture.js';
 
-let dir: string;
-let dirtyFile: string;
+const fixture = legacyFixtureDir('mtm-upload-test-');
 let corruptFile: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mtm-upload-test-'));
-  dirtyFile = join(dir, 'music_time_machine.db');
-  writeLegacyFile(dirtyFile, dirtyLegacyData());
-  corruptFile = join(dir, 'corrupt.db');
+beforeAll(() => {
+  corruptFile = join(fixture.dir, 'corrupt.db');
   writeLegacyFile(corruptFile, dirtyLegacyData());
   corruptLastPage(corruptFile);
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** A real multipart/form-data body, as a browser sends the form. */
@@ -61,7 +54,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
 
   beforeAll(async () => {
     fake = await startFakeSpotify({ users: [{ id: 'uma-upload', display_name: 'Uma Upload', account_id: 'accUma1' }] });
-    uploadRoot = join(dir, `uploads-${database().engine}`);
+    uploadRoot = join(fixture.dir, `uploads-${database().engine}`);
     // What a crash left: an old upload folder (swept at start-up), a fresh one and someone else's file (kept).
     await mkdir(join(uploadRoot, 'mtm-upload-crashed'), { recursive: true });
     await utimes(join(uploadRoot, 'mtm-upload-crashed'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
@@ -118,7 +111,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
     const page = await app.inject({ method: 'GET', url: '/settings/import' });
     expect(page.statusCode).toBe(302);
     expect(page.headers.location).toBe('/login');
-    const anonymous = await upload('x', { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, '');
+    const anonymous = await upload('x', { name: 'music_time_machine.db', content: await readFile(fixture.dirtyFile) }, '');
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.body).toContain('Log in with Spotify first.');
   });
@@ -126,7 +119,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
   it('imports the uploaded file into the logged-in user\'s archive and lists every reject with its reason', async () => {
     const { token, cookie: c, body } = await form();
     expect(body).toContain('enctype="multipart/form-data"');
-    const response = await upload(token, { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, c);
+    const response = await upload(token, { name: 'music_time_machine.db', content: await readFile(fixture.dirtyFile) }, c);
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Imported <strong>music_time_machine.db</strong> into your archive');
     expect(response.body).toContain('<tr><td>tracks</td><td>74</td><td>68</td><td>0</td><td>6</td></tr>');
@@ -142,7 +135,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
     expect(runs.map((r) => [r.status, r.source_name])).toEqual([['succeeded', 'music_time_machine.db']]);
 
     // The same file again changes nothing.
-    const again = await upload(token, { name: 'music_time_machine.db', content: await readFile(dirtyFile) }, c);
+    const again = await upload(token, { name: 'music_time_machine.db', content: await readFile(fixture.dirtyFile) }, c);
     expect(again.body).toContain('<tr><td>snapshots</td><td>78</td><td>0</td><td>63</td><td>15</td></tr>');
     expect(await countArchive(database().db, user.id)).toEqual(archive);
     // Uploads are deleted once answered.
@@ -151,7 +144,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
 
   it('refuses a missing CSRF token, a missing file, and files that are not a Music Time Machine archive', async () => {
     const { token, cookie: c } = await form();
-    const content = await readFile(dirtyFile);
+    const content = await readFile(fixture.dirtyFile);
     const noCsrf = await upload(undefined, { name: 'music_time_machine.db', content }, c);
     expect(noCsrf.statusCode).toBe(403);
 
@@ -163,7 +156,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
     expect(text.statusCode).toBe(400);
     expect(text.body).toContain('is not an SQLite database (a Music Time Machine file is the app&#39;s music_time_machine.db)');
 
-    const other = join(dir, `other-${database().engine}.db`);
+    const other = join(fixture.dir, `other-${database().engine}.db`);
     writeLegacyFile(other, { schema: 'CREATE TABLE tracks (track_id TEXT, name TEXT, artist_name TEXT, album_name TEXT, duration_ms INTEGER, spotify_url TEXT, raw_json TEXT);', tracks: [], snapshots: [] });
     const wrong = await upload(token, { name: 'other.db', content: await readFile(other) }, c);
     expect(wrong.statusCode).toBe(400);
@@ -182,7 +175,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
 
   it('checks the session and the CSRF token before reading the body: nothing reaches the disk', async () => {
     const { token, cookie: c } = await form();
-    const content = await readFile(dirtyFile);
+    const content = await readFile(fixture.dirtyFile);
     const forged = await upload('forged-token', { name: 'music_time_machine.db', content }, c);
     expect(forged.statusCode).toBe(403);
     // The token in the multipart body no longer counts: it is not read before the check.
@@ -203,7 +196,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
     expect(noBoundary.body).toContain('The upload was not a file form this page understands');
     expect(noBoundary.body).toContain('<a href="/settings/import">Back to the import form</a>');
 
-    const whole = multipart({}, { name: 'my archive.db', content: await readFile(dirtyFile) });
+    const whole = multipart({}, { name: 'my archive.db', content: await readFile(fixture.dirtyFile) });
     const cut = whole.payload.subarray(0, 3000);
     const endsEarly = await app.inject({ method: 'POST', url, payload: cut, headers: { ...whole.headers, cookie: c } });
     expect(endsEarly.statusCode).toBe(400);
@@ -262,7 +255,7 @@ describeEachEngine('legacy import by upload at /settings/import', ({ database })
   it('removes the temp folder of an upload the client aborts, and answers a stalled body with 408', async () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const { token, cookie: c } = await form();
-    const { payload } = multipart({}, { name: 'music_time_machine.db', content: await readFile(dirtyFile) });
+    const { payload } = multipart({}, { name: 'music_time_machine.db', content: await readFile(fixture.dirtyFile) });
 
     const aborted = await rawUpload(address, c, token, payload.subarray(0, 2000), payload.length);
     await until(async () => (await uploadsLeft()).length === 1);

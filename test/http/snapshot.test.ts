@@ -4,15 +4,16 @@ import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findCaptureStatus } from '../../src/repositories/capture-status.js';
 import { replaceSnapshot } from '../../src/repositories/snapshots.js';
 import { findUserBySpotifyId, upsertUser } from '../../src/repositories/users.js';
-import { createTracks, RANGES } from '../factories.js';
+import { createTracks } from '../factories.js';
+import { TIME_RANGES } from '../../src/lib/time-ranges.js';
 import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
 import { approveOnFake, buildTestAppWithFake } from '../support/app.js';
 import { describeEachEngine } from '../support/databases.js';
 import { cookieFrom } from '../support/cookies.js';
+import { settableClock } from '../support/clock.js';
 
 describeEachEngine('first-login capture and "Take a snapshot now"', ({ database }) => {
-  let now = new Date('2026-08-01T10:00:00Z');
-  const clock = { now: () => new Date(now) };
+  const clock = settableClock('2026-08-01T10:00:00Z');
   let fake: FakeSpotify;
   let app: FastifyInstance;
   let close: () => Promise<void>;
@@ -52,11 +53,11 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
   it('the first login captures all three ranges at once, so the pages are never empty', async () => {
     const cookie = await logIn('snap-ana');
     const user = (await findUserBySpotifyId(database().db, 'snap-ana'))!;
-    for (const range of RANGES) {
-      const ids = fake.topTrackObjects('snap-ana', range, now).map((t) => t.id);
+    for (const range of TIME_RANGES) {
+      const ids = fake.topTrackObjects('snap-ana', range, clock.now()).map((t) => t.id);
       expect(await snapshotRows(database().db, user.id, '2026-08-01', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
     }
-    expect(topTrackCalls(fake)).toEqual(RANGES.map((r) => `snap-ana ${r}`));
+    expect(topTrackCalls(fake)).toEqual(TIME_RANGES.map((r) => `snap-ana ${r}`));
 
     const { page } = await csrfFrom(cookie);
     expect(page).toContain('1 Aug 2026: 50 short-term, 50 medium-term, 50 long-term tracks');
@@ -77,7 +78,7 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     expect(refused.statusCode).toBe(403);
     expect(topTrackCalls(fake)).toEqual([]);
 
-    now = new Date('2026-08-01T18:00:00Z');
+    clock.set('2026-08-01T18:00:00Z');
     const csrf = await csrfFrom(cookie);
     const taken = await app.inject({
       method: 'POST',
@@ -89,7 +90,7 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
     expect([taken.statusCode, taken.headers.location]).toEqual([303, '/snapshot']);
     const shown = await app.inject({ method: 'GET', url: '/snapshot', headers: { cookie: cookieFrom(taken, csrf.cookie) } });
     expect(shown.body).toContain('Snapshot of 2026-08-01 saved: 50 short-term, 50 medium-term and 50 long-term tracks.');
-    const ids = fake.topTrackObjects('snap-ana', 'short_term', now).map((t) => t.id);
+    const ids = fake.topTrackObjects('snap-ana', 'short_term', clock.now()).map((t) => t.id);
     expect(await snapshotRows(database().db, user.id, '2026-08-01', 'short_term')).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
 
     // JSON clients get the result as JSON; a Spotify outage is a 503 with the reason, nothing stored.
@@ -107,7 +108,7 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
       },
     });
     expect(await findCaptureStatus(database().db, user.id)).toMatchObject({ last_success_date: '2026-08-01', last_error_code: 'spotify_unavailable' });
-    now = new Date('2026-08-01T10:00:00Z');
+    clock.set('2026-08-01T10:00:00Z');
   });
 
   it('an archive written by an import (no capture yet) shows its dates, and login does not capture over it', async () => {
@@ -148,7 +149,7 @@ describeEachEngine('first-login capture and "Take a snapshot now"', ({ database 
   it('a top list with local files (id: null) is captured without them, and the page says how many were left out', async () => {
     const cookie = await logIn('snap-local'); // the first login's capture
     const user = (await findUserBySpotifyId(database().db, 'snap-local'))!;
-    const ids = fake.topTrackObjects('snap-local', 'short_term', now).filter((t) => t.id !== null).map((t) => t.id);
+    const ids = fake.topTrackObjects('snap-local', 'short_term', clock.now()).filter((t) => t.id !== null).map((t) => t.id);
     expect(ids).toHaveLength(20);
     expect(await snapshotRows(database().db, user.id, '2026-08-01', 'short_term')).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
     const csrf = await csrfFrom(cookie);

@@ -10,6 +10,7 @@ import { captureStatusReport, runCapture } from '../../src/services/capture-runs
 import { approveOnFake, buildTestAppWithFake } from '../support/app.js';
 import { cookieFrom } from '../support/cookies.js';
 import { describeEachEngine } from '../support/databases.js';
+import { settableClock } from '../support/clock.js';
 
 /**
  * A user's whole life with Spotify's 2026 rule, over HTTP against the fake with a jumped clock:
@@ -18,8 +19,7 @@ import { describeEachEngine } from '../support/databases.js';
  * (captures resume, the six months start again).
  */
 describeEachEngine('Spotify access lifecycle (6-month refresh tokens) through HTTP on the fake', ({ database }) => {
-  let now = new Date('2026-01-10T08:00:00Z');
-  const clock = { now: () => new Date(now) };
+  const clock = settableClock('2026-01-10T08:00:00Z');
   let app: FastifyInstance;
   let deps: Deps;
   let fake: FakeSpotify;
@@ -43,7 +43,7 @@ describeEachEngine('Spotify access lifecycle (6-month refresh tokens) through HT
 
   /** The daily schedule at 04:00 UTC: claim the day's users, then run each claimed capture. */
   async function dailyRun(date: string): Promise<string[]> {
-    now = new Date(`${date}T04:00:00Z`);
+    clock.set(new Date(`${date}T04:00:00Z`));
     const claimed = (await claimScheduledCaptures(deps.database.db, date)).filter((id) => id === userId);
     const outcomes: string[] = [];
     for (const id of claimed) outcomes.push((await runCapture(deps.capture, id, { mode: 'scheduled' })).kind);
@@ -80,9 +80,9 @@ describeEachEngine('Spotify access lifecycle (6-month refresh tokens) through HT
 
   it('shows the reconnect banner on every page from 14 days before the six-month mark', async () => {
     for (const day of days('2026-06-25', 2)) expect(await dailyRun(day)).toEqual(['captured']);
-    now = new Date('2026-06-26T07:59:59Z');
+    clock.set('2026-06-26T07:59:59Z');
     expect(await page('/')).not.toContain(BANNER);
-    now = new Date('2026-06-26T08:00:00Z');
+    clock.set('2026-06-26T08:00:00Z');
     for (const url of ['/', '/snapshot']) {
       const html = await page(url);
       expect(html).toContain(BANNER);
@@ -116,7 +116,7 @@ describeEachEngine('Spotify access lifecycle (6-month refresh tokens) through HT
   });
 
   it('re-login keeps the archive, resumes captures at once and renews the six months', async () => {
-    now = new Date('2026-07-13T12:00:00Z');
+    clock.set('2026-07-13T12:00:00Z');
     session = await login();
     const user = (await findUserBySpotifyId(deps.database.db, 'life-lena'))!;
     expect([user.id, user.needs_reauth, user.spotify_authorized_at!.toISOString()]).toEqual([userId, false, '2026-07-13T12:00:00.000Z']);

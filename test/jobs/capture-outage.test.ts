@@ -7,6 +7,7 @@ import { getUser } from '../../src/repositories/users.js';
 import { DATABASE_OUTAGE_DELAY_SECONDS } from '../../src/services/capture-runs.js';
 import { connectUser, startJobInstance, waitFor, type JobInstance } from '../support/capture-world.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
+import { fixedClock } from '../../src/lib/clock.js';
 
 /**
  * A scheduled capture whose database session is ended mid-capture (an operator's
@@ -17,7 +18,7 @@ import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 if (process.env.TEST_DATABASE_URL) {
   describe('a scheduled capture cut by the database [postgres]', () => {
     const now = new Date('2026-07-01T04:00:00Z');
-    const clock = { now: () => new Date(now) };
+    const clock = fixedClock(now);
     let database: TestDatabase;
     let fake: FakeSpotify;
     let instance: JobInstance;

@@ -6,9 +6,9 @@ import { getUser, recordLogin, upsertUser } from '../../src/repositories/users.j
 import { saveTokenResponse } from '../../src/services/spotify-user.js';
 import { connectUser, startJobInstance, TEST_CIPHER, topTrackCalls, waitFor, type JobInstance } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
+import { settableClock } from '../support/clock.js';
 
-let now = new Date('2026-07-01T04:00:00Z');
-const clock = { now: () => new Date(now) };
+const clock = settableClock('2026-07-01T04:00:00Z');
 
 describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
   let fake: FakeSpotify;
@@ -50,7 +50,7 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
   }
 
   it('a 429 with Retry-After 7200 re-schedules that user 2 h later; the others are captured on time', { timeout: 60_000 }, async () => {
-    now = new Date('2026-07-01T04:00:00Z');
+    clock.set('2026-07-01T04:00:00Z');
     const users = [];
     for (let i = 1; i <= 5; i += 1) {
       const spotifyId = `rl${i}-${database().engine}`;
@@ -90,13 +90,13 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
   });
 
   it('a refresh token past its six months: one refused refresh, needs_reauth, no retry job, a lapse', { timeout: 60_000 }, async () => {
-    now = new Date('2026-07-02T04:00:00Z');
+    clock.set('2026-07-02T04:00:00Z');
     const spotifyId = `expired-${database().engine}`;
     fake.addUser({ id: spotifyId, display_name: 'Expired' });
     const user = await upsertUser(db(), { spotifyId });
     // Authorized 2026-01-01: the refresh token died on 2026-07-01; the stored access token has expired too.
     await saveTokenResponse({ db: db(), cipher: TEST_CIPHER, clock }, user.id, { ...fake.issueTokens(spotifyId, { authorizedAt: new Date('2026-01-01T00:00:00Z') }), expires_in: 1 });
-    now = new Date('2026-07-02T04:10:00Z');
+    clock.set('2026-07-02T04:10:00Z');
 
     const run = await instance.runner.runScheduledCaptures();
     expect(run.userIds).toContain(user.id);
@@ -109,7 +109,7 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
   });
 
   it('a revoked token marks the user needs_reauth: no retry, and the next day skips them', { timeout: 60_000 }, async () => {
-    now = new Date('2026-07-02T04:00:00Z');
+    clock.set('2026-07-02T04:00:00Z');
     const spotifyId = `revoked-${database().engine}`;
     fake.addUser({ id: spotifyId, display_name: 'Revoked' });
     const user = await connectUser(db(), fake, clock, spotifyId);
@@ -123,7 +123,7 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
     expect(await findCaptureStatus(db(), user.id)).toMatchObject({ state: 'needs_reauth', last_error_code: 'spotify_reauth_required', next_run_at: null });
     expect(await waitingJobs(user.id)).toEqual([]);
 
-    now = new Date('2026-07-03T04:00:00Z');
+    clock.set('2026-07-03T04:00:00Z');
     const nextDay = await instance.runner.runScheduledCaptures();
     expect(nextDay.userIds).not.toContain(user.id);
     // Only the first day's call, refused with 401 (then the refresh was refused too).
@@ -131,11 +131,11 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
     fake.clearRequests();
 
     // They log in again: the flag clears and the following day's schedule captures them.
-    await recordLogin(db(), user.id, now);
+    await recordLogin(db(), user.id, clock.now());
     await saveTokenResponse({ db: db(), cipher: TEST_CIPHER, clock }, user.id, fake.issueTokens(spotifyId));
     const [listed] = await listCaptureStatus(db(), { userId: user.id });
     expect(listed).toMatchObject({ state: 'idle', needs_reauth: false, has_token: true });
-    now = new Date('2026-07-04T04:00:00Z');
+    clock.set('2026-07-04T04:00:00Z');
     const afterLogin = await instance.runner.runScheduledCaptures();
     expect(afterLogin.userIds).toContain(user.id);
     await waitFor('the capture after the new login', async () => (await findCaptureStatus(db(), user.id))?.last_success_date === '2026-07-04');
@@ -143,7 +143,7 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
   });
 
   it('other failures retry with backoff; the retry captures once Spotify is back', { timeout: 60_000 }, async () => {
-    now = new Date('2026-07-05T04:00:00Z');
+    clock.set('2026-07-05T04:00:00Z');
     const spotifyId = `flaky-${database().engine}`;
     fake.addUser({ id: spotifyId, display_name: 'Flaky' });
     const user = await connectUser(db(), fake, clock, spotifyId);
@@ -163,7 +163,7 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
 
     // Spotify recovers; the retry's time comes (moved forward instead of waiting ten minutes).
     fake.faults.clear();
-    now = new Date('2026-07-05T04:10:00Z');
+    clock.set('2026-07-05T04:10:00Z');
     await sql`update pgboss.job set start_after = now() where name = 'snapshot-capture' and state = 'created' and data->>'userId' = ${String(user.id)}`.execute(db());
     await waitFor('the retry to capture', async () => (await findCaptureStatus(db(), user.id))?.state === 'idle');
     expect(await findCaptureStatus(db(), user.id)).toMatchObject({

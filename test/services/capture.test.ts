@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { TimeRange } from '../../src/db/schema.js';
+import { TIME_RANGES, type TimeRange } from '../../src/lib/time-ranges.js';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
 import { findCaptureStatus } from '../../src/repositories/capture-status.js';
 import { findTrack } from '../../src/repositories/tracks.js';
 import { captureSnapshot, type CaptureDeps } from '../../src/services/capture.js';
 import { runCapture } from '../../src/services/capture-runs.js';
-import { createUser, RANGES, unique } from '../factories.js';
-import { clientFor, snapshotRows, topTrackCalls } from '../support/capture-world.js';
+import { createUser, unique } from '../factories.js';
+import { snapshotRows, topTrackCalls } from '../support/capture-world.js';
 import { describeEachEngine } from '../support/databases.js';
+import { settableClock } from '../support/clock.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
-let now = new Date('2026-03-10T05:00:00Z');
-const clock = { now: () => new Date(now) };
+const clock = settableClock('2026-03-10T05:00:00Z');
 let fake: FakeSpotify;
 
 beforeAll(async () => {
@@ -18,14 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 beforeEach(() => {
-  now = new Date('2026-03-10T05:00:00Z');
+  clock.set('2026-03-10T05:00:00Z');
   fake.faults.clear();
   fake.clearRequests();
 });
 
 describeEachEngine('snapshot capture against the fake Spotify', ({ database }) => {
   const db = () => database().db;
-  const client = () => clientFor(fake, clock);
+  const client = () => fakeSpotifyClient(fake, { clock, maxInProcessWaitSeconds: 2 });
 
   /** A stored user and its fake Spotify account, with a reader acting for it over HTTP. */
   async function account(topTrackCount = 50) {
@@ -58,15 +59,15 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
       skippedLocalFiles: 0,
       outcome: 'captured',
     });
-    for (const range of RANGES) {
-      const ids = expectedIds(spotifyId, range, now);
+    for (const range of TIME_RANGES) {
+      const ids = expectedIds(spotifyId, range, clock.now());
       expect(ids).toHaveLength(50);
       expect(await snapshotRows(db(), user.id, '2026-03-10', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
     }
     // The ranges differ (otherwise the per-range check above would prove little).
-    expect(expectedIds(spotifyId, 'short_term', now)).not.toEqual(expectedIds(spotifyId, 'long_term', now));
+    expect(expectedIds(spotifyId, 'short_term', clock.now())).not.toEqual(expectedIds(spotifyId, 'long_term', clock.now()));
 
-    const first = fake.topTrackObjects(spotifyId, 'short_term', now)[0]! as {
+    const first = fake.topTrackObjects(spotifyId, 'short_term', clock.now())[0]! as {
       id: string;
       name: string;
       artists: { name: string }[];
@@ -84,25 +85,25 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
       spotify_url: first.external_urls.spotify,
     });
     expect(stored?.raw_json).toEqual(first);
-    expect(topTrackCalls(fake, spotifyId)).toEqual(RANGES.map((r) => `${spotifyId} ${r}`));
+    expect(topTrackCalls(fake, spotifyId)).toEqual(TIME_RANGES.map((r) => `${spotifyId} ${r}`));
     expect(fake.requests.filter((r) => r.path === '/v1/me/top/tracks').map((r) => r.query)).toEqual(
-      RANGES.map((time_range) => ({ time_range, limit: '50', offset: '0' })),
+      TIME_RANGES.map((time_range) => ({ time_range, limit: '50', offset: '0' })),
     );
   });
 
   it('capturing the same day twice leaves one snapshot per range, with the second ranking', async () => {
     const { spotifyId, user, deps } = await account();
     await captureSnapshot(deps, user.id, { date: '2026-03-10' });
-    const firstShort = expectedIds(spotifyId, 'short_term', now);
+    const firstShort = expectedIds(spotifyId, 'short_term', clock.now());
 
     // Spotify's ranking moves on; the app captures again for the same date.
-    now = new Date('2026-04-20T05:00:00Z');
-    const secondShort = expectedIds(spotifyId, 'short_term', now);
+    clock.set('2026-04-20T05:00:00Z');
+    const secondShort = expectedIds(spotifyId, 'short_term', clock.now());
     expect(secondShort).not.toEqual(firstShort);
     await captureSnapshot(deps, user.id, { date: '2026-03-10' });
 
-    for (const range of RANGES) {
-      const ids = expectedIds(spotifyId, range, now);
+    for (const range of TIME_RANGES) {
+      const ids = expectedIds(spotifyId, range, clock.now());
       expect(await snapshotRows(db(), user.id, '2026-03-10', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
     }
     const dates = await db()
@@ -123,8 +124,8 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
     const { spotifyId, user, deps } = await account();
     // An earlier capture today: the failing range must keep it whole, not mix it with new rows.
     expect(await runCapture(deps, user.id, { mode: 'once' })).toMatchObject({ kind: 'captured' });
-    const before = expectedIds(spotifyId, 'medium_term', now);
-    now = new Date('2026-03-10T21:00:00Z');
+    const before = expectedIds(spotifyId, 'medium_term', clock.now());
+    clock.set('2026-03-10T21:00:00Z');
     fake.clearRequests();
 
     // short_term passes, then every top-tracks call answers 500.
@@ -146,12 +147,12 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
       `${spotifyId} short_term`,
       ...Array.from({ length: 4 }, () => `${spotifyId} medium_term`),
     ]);
-    const freshShort = expectedIds(spotifyId, 'short_term', now);
+    const freshShort = expectedIds(spotifyId, 'short_term', clock.now());
     expect(await snapshotRows(db(), user.id, '2026-03-10', 'short_term')).toEqual(freshShort.map((track_id, i) => ({ track_id, rank: i + 1 })));
     expect(await snapshotRows(db(), user.id, '2026-03-10', 'medium_term')).toEqual(before.map((track_id, i) => ({ track_id, rank: i + 1 })));
 
     // On a day with no earlier capture, the failed range simply has no rows.
-    now = new Date('2026-03-11T05:00:00Z');
+    clock.set('2026-03-11T05:00:00Z');
     fake.faults.clear();
     fake.faults.add({ path: '/v1/me/top/tracks', user: spotifyId, times: 1 });
     fake.faults.add({ path: '/v1/me/top/tracks', user: spotifyId, status: 500 });
@@ -189,7 +190,7 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
     expect(outcome).toMatchObject({ kind: 'captured', result: { counts: { short_term: 47, medium_term: 47, long_term: 47 }, skippedLocalFiles: 9, outcome: 'captured' } });
     const rows = await snapshotRows(db(), user.id, '2026-03-10', 'short_term');
     expect(rows.map((r) => r.rank)).toEqual(Array.from({ length: 47 }, (_, i) => i + 1));
-    const catalogueIds = fake.topTrackObjects(spotifyId, 'short_term', now).filter((t) => t.id !== null).slice(0, 47).map((t) => t.id);
+    const catalogueIds = fake.topTrackObjects(spotifyId, 'short_term', clock.now()).filter((t) => t.id !== null).slice(0, 47).map((t) => t.id);
     expect(rows.map((r) => r.track_id)).toEqual(catalogueIds);
   });
 
@@ -197,8 +198,8 @@ describeEachEngine('snapshot capture against the fake Spotify', ({ database }) =
     const { spotifyId, user, deps } = await account(12);
     const outcome = await runCapture(deps, user.id, { mode: 'once' });
     expect(outcome).toMatchObject({ kind: 'captured', result: { counts: { short_term: 12, medium_term: 12, long_term: 12 }, outcome: 'captured' } });
-    for (const range of RANGES) {
-      const ids = expectedIds(spotifyId, range, now);
+    for (const range of TIME_RANGES) {
+      const ids = expectedIds(spotifyId, range, clock.now());
       expect(ids).toHaveLength(12);
       expect(await snapshotRows(db(), user.id, '2026-03-10', range)).toEqual(ids.map((track_id, i) => ({ track_id, rank: i + 1 })));
     }

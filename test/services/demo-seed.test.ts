@@ -4,11 +4,11 @@ import { countArchive, findLatestSnapshot } from '../../src/repositories/snapsho
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { connectDemoListeners, seedDemoHistory, type DemoHistorySource } from '../../src/services/demo-seed.js';
 import { spotifyForUser } from '../../src/services/spotify-user.js';
-import { createSpotifyClient } from '../../src/spotify/client.js';
 import { createTokenCipher } from '../../src/lib/token-cipher.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { markNeedsReauth } from '../../src/repositories/users.js';
 import { describeEachEngine } from '../support/databases.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
 describeEachEngine('demo seed: daily history from the fake\'s taste model', ({ database }) => {
   let fake: FakeSpotify;
@@ -54,7 +54,7 @@ describeEachEngine('demo seed: daily history from the fake\'s taste model', ({ d
     fake.revokeTokens('seed-a'); // what a restart of the in-process fake amounts to
     await connectDemoListeners(deps, source.listeners, (id) => fake.issueTokens(id));
     expect((await findUserBySpotifyId(db, 'seed-a'))!.needs_reauth).toBe(false);
-    const client = createSpotifyClient({ accountsUrl: fake.accountsUrl, apiUrl: fake.apiUrl, clientId: fake.clientId, fetch, clock: systemClock, maxInProcessWaitSeconds: 0 });
+    const client = fakeSpotifyClient(fake);
     const page = await spotifyForUser({ ...deps, client }, a.id).getTopTracks('short_term');
     expect(page.items).toHaveLength(50);
   });

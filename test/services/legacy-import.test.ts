@@ -1,34 +1,26 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.js';
 import { listImportRuns } from '../../src/repositories/import-runs.js';
 import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { importLegacyFile } from '../../src/services/legacy/import.js';
 import { openFileRejectSink, type RejectEntry } from '../../src/services/legacy/rejects.js';
 import { describeEachEngine } from '../support/databases.js';
-import { cleanTrack, dirtyLegacyData, UNTYPED_SCHEMA, WEIRD_TEXT, writeLegacyFile } from '../support/legacy-fixture.js';
+import { cleanTrack, dirtyLegacyData, legacyFixtureDir, UNTYPED_SCHEMA, WEIRD_TEXT, writeLegacyFile } from '../support/legacy-fixture.js';
 import { readArchive } from '../support/archive.js';
 
-let dir: string;
-let dirtyFile: string;
+const fixture = legacyFixtureDir('mtm-legacy-');
 /** The dirty file without its two 'YYYY-MM-DD HH:MM:SS' rows: every other dirty case, and no key can repeat. */
 let noTimesFile: string;
 const isDateWithTime = (value: unknown) => typeof value === 'string' && value.length > 10;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mtm-legacy-'));
-  dirtyFile = join(dir, 'music_time_machine.db');
-  writeLegacyFile(dirtyFile, dirtyLegacyData());
-  noTimesFile = join(dir, 'no-times.db');
+beforeAll(() => {
+  noTimesFile = join(fixture.dir, 'no-times.db');
   const data = dirtyLegacyData();
   writeLegacyFile(noTimesFile, { ...data, snapshots: data.snapshots.filter((row) => !isDateWithTime(row[1])) });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const clock = fixedClock('2026-11-29T10:00:00Z');
@@ -90,11 +82,11 @@ describeEachEngine('legacy import', ({ database }) => {
   const db = () => database().db;
 
   it('imports exactly the clean rows, converts loose types, and rejects each dirty row with its reason', async () => {
-    const before = await stat(dirtyFile);
-    const hashBefore = await sha(dirtyFile);
-    const rejectsPath = join(dir, `rejects-${database().engine}.jsonl`);
+    const before = await stat(fixture.dirtyFile);
+    const hashBefore = await sha(fixture.dirtyFile);
+    const rejectsPath = join(fixture.dir, `rejects-${database().engine}.jsonl`);
     const report = await importLegacyFile(database().withBulkSession, {
-      sourcePath: dirtyFile,
+      sourcePath: fixture.dirtyFile,
       owner: 'alice',
       clock,
       rejects: await openFileRejectSink(rejectsPath),
@@ -184,8 +176,10 @@ describeEachEngine('legacy import', ({ database }) => {
     const runs = await listImportRuns(db(), report.userId);
     expect(runs.map((r) => [r.status, r.source_sha256, r.source_name])).toEqual([['succeeded', hashBefore, 'music_time_machine.db']]);
     expect(runs[0]!.counts).toMatchObject({ tracks: { imported: 68 }, snapshots: { imported: 63 } });
-    expect(await sha(dirtyFile)).toBe(hashBefore);
-    expect((await stat(dirtyFile)).mtimeMs).toBe(before.mtimeMs);
+    // Both times come from the import's clock.
+    expect([runs[0]!.started_at, runs[0]!.finished_at]).toEqual([clock.now(), clock.now()]);
+    expect(await sha(fixture.dirtyFile)).toBe(hashBefore);
+    expect((await stat(fixture.dirtyFile)).mtimeMs).toBe(before.mtimeMs);
 
     // JSONB is queryable: the dashboard's release-year query.
     const years = await sql<{ year: string; n: number }>`
@@ -199,7 +193,7 @@ describeEachEngine('legacy import', ({ database }) => {
   it('a rerun of the same file changes nothing and reports everything as already present', async () => {
     const user = (await findUserBySpotifyId(db(), 'alice'))!;
     const before = await readArchive(db(), user.id, { withTimestamps: true });
-    const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'alice', clock });
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'alice', clock });
     expect(report.tracks).toMatchObject({ imported: 0, alreadyPresent: 68, alreadyPresentDiffering: 0 });
     expect(report.snapshots).toMatchObject({ imported: 0, alreadyPresent: 63, alreadyPresentDiffering: 0 });
     expect(await readArchive(db(), user.id, { withTimestamps: true })).toEqual(before);
@@ -211,12 +205,12 @@ describeEachEngine('legacy import', ({ database }) => {
       if (name === 'staged') throw new Error('stopped on purpose');
     };
     await expect(
-      importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'fails-new', clock, checkpoint: failAtStaged }),
+      importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'fails-new', clock, checkpoint: failAtStaged }),
     ).rejects.toThrow('the import failed and nothing was imported: stopped on purpose');
     expect(await findUserBySpotifyId(db(), 'fails-new')).toBeUndefined();
 
     const alice = (await findUserBySpotifyId(db(), 'alice'))!;
-    await expect(importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'alice', clock, checkpoint: failAtStaged })).rejects.toThrow(
+    await expect(importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'alice', clock, checkpoint: failAtStaged })).rejects.toThrow(
       'stopped on purpose',
     );
     expect((await findUserBySpotifyId(db(), 'alice'))?.id).toBe(alice.id);
@@ -226,7 +220,7 @@ describeEachEngine('legacy import', ({ database }) => {
   it('the rebuild load (large imports) gives the same rows and puts back every index and foreign key', async () => {
     const schema = () => snapshotsKeysAndIndexes(db());
     const before = (await schema()).rows;
-    const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
     expect(report).toMatchObject({ snapshotLoad: 'rebuilt-indexes', snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS }, tracks: { imported: 68, alreadyPresent: 0 } });
     expect((await readArchive(db(), report.userId)).snapshots).toEqual(expectedSnapshots());
     expect((await schema()).rows).toEqual(before);
@@ -240,7 +234,7 @@ describeEachEngine('legacy import', ({ database }) => {
       ]),
     );
     // A second run, now row by row against the rebuilt indexes, finds everything present.
-    const again = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
+    const again = await importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'rebuilder', clock, constraints: 'rebuild' });
     expect(again.snapshots).toMatchObject({ imported: 0, alreadyPresent: 63 });
   });
 
@@ -255,8 +249,8 @@ describeEachEngine('legacy import', ({ database }) => {
         constraints,
         ...(rejectsPath && { rejects: await openFileRejectSink(rejectsPath) }),
       });
-    const stagedRejects = join(dir, `staged-${database().engine}.jsonl`);
-    const directRejects = join(dir, `direct-${database().engine}.jsonl`);
+    const stagedRejects = join(fixture.dir, `staged-${database().engine}.jsonl`);
+    const directRejects = join(fixture.dir, `direct-${database().engine}.jsonl`);
     const staged = await run('staged-dora', 'keep', stagedRejects);
     const direct = await run('direct-dora', 'rebuild', directRejects);
 
@@ -283,7 +277,7 @@ describeEachEngine('legacy import', ({ database }) => {
     expect(again.snapshotLoad).toBe('rebuilt-indexes');
     expect(again.snapshots).toMatchObject({ imported: 0, alreadyPresent: 62 });
     // A file whose dates carry times can make two rows one key: it is always staged.
-    const withTimes = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'timed-dora', clock, constraints: 'rebuild' });
+    const withTimes = await importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'timed-dora', clock, constraints: 'rebuild' });
     expect(withTimes.snapshotLoad).toBe('rebuilt-indexes');
   });
 
@@ -297,13 +291,13 @@ describeEachEngine('legacy import', ({ database }) => {
   });
 
   it('--dry-run reports the same figures and writes nothing, not even the owner', async () => {
-    const report = await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'dry-bob', clock, dryRun: true });
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'dry-bob', clock, dryRun: true });
     expect(report).toMatchObject({ dryRun: true, runId: null, tracks: { rejected: EXPECTED_TRACK_REJECTS }, snapshots: { imported: 63, rejected: EXPECTED_SNAPSHOT_REJECTS } });
     expect(await findUserBySpotifyId(db(), 'dry-bob')).toBeUndefined();
   });
 
   it('converts text and real values SQLite kept in untyped columns when exact, and rejects the rest', async () => {
-    const file = join(dir, `untyped-${database().engine}.db`);
+    const file = join(fixture.dir, `untyped-${database().engine}.db`);
     writeLegacyFile(file, {
       schema: UNTYPED_SCHEMA,
       tracks: [cleanTrack('u_text', { 4: '215000' }), cleanTrack('u_real', { 4: 215000.0 }), cleanTrack('u_spaces', { 4: ' 180000 ' }), cleanTrack('u_bad', { 4: '215000.5' })],
@@ -326,7 +320,7 @@ describeEachEngine('legacy import', ({ database }) => {
   });
 
   it('an untyped key that SQLite keeps apart but text joins (5 and \'5\') is a reported duplicate, not a failed rebuild', async () => {
-    const file = join(dir, `untyped-key-${database().engine}.db`);
+    const file = join(fixture.dir, `untyped-key-${database().engine}.db`);
     writeLegacyFile(file, {
       schema: UNTYPED_SCHEMA,
       tracks: [[5, 'Five, integer id', 'A', null, 1000, null, null], ['5', 'Five, text id', 'A', null, 1000, null, null]],
@@ -345,13 +339,13 @@ describeEachEngine('legacy import', ({ database }) => {
   });
 
   it('refuses a file that is not SQLite, or lacks the tables, naming what is missing', async () => {
-    const notSqlite = join(dir, 'notes.txt');
+    const notSqlite = join(fixture.dir, 'notes.txt');
     await writeFile(notSqlite, 'hello, this is not a database at all');
     const run = (path: string) => importLegacyFile(database().withBulkSession, { sourcePath: path, owner: 'carol', clock });
     await expect(run(notSqlite)).rejects.toThrow(`"${notSqlite}" is not an SQLite database (a Music Time Machine file is the app's music_time_machine.db)`);
-    await expect(run(join(dir, 'nope.db'))).rejects.toThrow(`no file at "${join(dir, 'nope.db')}"`);
+    await expect(run(join(fixture.dir, 'nope.db'))).rejects.toThrow(`no file at "${join(fixture.dir, 'nope.db')}"`);
 
-    const wrong = join(dir, `wrong-${database().engine}.db`);
+    const wrong = join(fixture.dir, `wrong-${database().engine}.db`);
     writeLegacyFile(wrong, { schema: 'CREATE TABLE tracks (track_id TEXT PRIMARY KEY, name TEXT);', tracks: [], snapshots: [] });
     await expect(run(wrong)).rejects.toThrow(
       'not a Music Time Machine file: table "tracks" lacks columns artist_name, album_name, duration_ms, spotify_url, raw_json; table "snapshots" is missing',

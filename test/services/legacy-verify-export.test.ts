@@ -1,9 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.js';
 import { replaceSnapshot } from '../../src/repositories/snapshots.js';
 import { exportLegacyFile } from '../../src/services/legacy/export.js';
@@ -11,26 +10,17 @@ import { importLegacyFile } from '../../src/services/legacy/import.js';
 import { verifyLegacyImport } from '../../src/services/legacy/verify.js';
 import { readArchive } from '../support/archive.js';
 import { describeEachEngine, openTestDatabase } from '../support/databases.js';
-import { dirtyLegacyData, writeLegacyFile } from '../support/legacy-fixture.js';
+import { legacyFixtureDir } from '../support/legacy-fixture.js';
 
-let dir: string;
-let dirtyFile: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mtm-verify-'));
-  dirtyFile = join(dir, 'music_time_machine.db');
-  writeLegacyFile(dirtyFile, dirtyLegacyData());
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const fixture = legacyFixtureDir('mtm-verify-');
 const clock = fixedClock('2026-11-29T10:00:00Z');
 
 describeEachEngine('legacy verify and export', ({ database, engine }) => {
   const db = () => database().db;
-  const verify = (owner = 'vera', path = dirtyFile) => verifyLegacyImport(database().withBulkSession, { sourcePath: path, owner, clock });
+  const verify = (owner = 'vera', path = fixture.dirtyFile) => verifyLegacyImport(database().withBulkSession, { sourcePath: path, owner, clock });
 
   it('verify passes every check after an import', async () => {
-    await importLegacyFile(database().withBulkSession, { sourcePath: dirtyFile, owner: 'vera', clock });
+    await importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'vera', clock });
     const report = await verify();
     expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
       ['owner exists', true],
@@ -78,7 +68,7 @@ describeEachEngine('legacy verify and export', ({ database, engine }) => {
     const user = await db().selectFrom('users').select('id').where('spotify_id', '=', 'vera').executeTakeFirstOrThrow();
     // Captured after the move: must be in the rollback file too.
     await replaceSnapshot(db(), { userId: user.id, snapshotDate: '2026-11-28', timeRange: 'long_term', trackIds: ['g3', 't_weird', 'g1'] });
-    const out = join(dir, `export-${engine}.db`);
+    const out = join(fixture.dir, `export-${engine}.db`);
     const report = await exportLegacyFile(db(), { owner: 'vera', outPath: out });
     expect(report).toEqual({ owner: 'vera', path: out, tracks: 59, snapshots: 66 });
 

@@ -4,18 +4,17 @@ import { createTokenCipher } from '../../src/lib/token-cipher.js';
 import { findSpotifyTokens } from '../../src/repositories/spotify-tokens.js';
 import { getUser } from '../../src/repositories/users.js';
 import { saveTokenResponse, spotifyForUser, type SpotifyUserDeps } from '../../src/services/spotify-user.js';
-import { createSpotifyClient } from '../../src/spotify/client.js';
 import { SpotifyRateLimitedError, SpotifyReauthRequiredError } from '../../src/spotify/errors.js';
 import { createUser, unique } from '../factories.js';
 import { describeEachEngine } from '../support/databases.js';
+import { settableClock } from '../support/clock.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
 describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }) => {
   let fake: FakeSpotify;
-  let now = new Date('2026-05-01T08:00:00Z');
-  const clock = { now: () => new Date(now) };
+  const clock = settableClock('2026-05-01T08:00:00Z');
   const cipher = createTokenCipher('test-secret-for-token-encryption-0123456789');
-  const newClient = () =>
-    createSpotifyClient({ accountsUrl: fake.accountsUrl, apiUrl: fake.apiUrl, clientId: fake.clientId, fetch, clock, maxInProcessWaitSeconds: 0, backoffBaseMs: 1 });
+  const newClient = () => fakeSpotifyClient(fake, { clock });
   let deps: SpotifyUserDeps;
 
   beforeAll(async () => {
@@ -26,7 +25,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
   afterEach(() => {
     fake.faults.clear();
     fake.clearRequests();
-    now = new Date('2026-05-01T08:00:00Z');
+    clock.set('2026-05-01T08:00:00Z');
   });
 
   /** A stored user whose fake-Spotify twin has fresh tokens, stored encrypted. */
@@ -57,15 +56,16 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
 
   it('refreshes an expiring token before the call and keeps the refresh token Spotify did not replace (2026)', async () => {
     const { user, tokens } = await connectedUser();
-    now = new Date('2026-05-01T08:59:30Z'); // within the 60 s margin
+    clock.set('2026-05-01T08:59:30Z'); // within the 60 s margin
     const page = await spotifyForUser(deps, user.id).getTopTracks('short_term', { limit: 50 });
     expect(page.items).toHaveLength(50);
     expect(tokenCalls()).toBe(1);
     const row = (await findSpotifyTokens(database().db, user.id))!;
     expect(cipher.decrypt(row.refresh_token_enc)).toBe(tokens.refresh_token);
     expect(row.expires_at.toISOString()).toBe('2026-05-01T09:59:30.000Z');
+    expect(row.updated_at.toISOString()).toBe('2026-05-01T08:59:30.000Z'); // the clock's time, not the machine's
     // The kept refresh token still works an hour later.
-    now = new Date('2026-05-01T10:30:00Z');
+    clock.set('2026-05-01T10:30:00Z');
     await spotifyForUser(deps, user.id).getMe();
     expect(tokenCalls()).toBe(2);
   });
@@ -73,18 +73,18 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
   it('stores the rotated refresh token when Spotify rotates it (the pre-2026 behaviour)', async () => {
     const rotating = await startFakeSpotify({ clock, users: [], refreshTokens: 'rotating' });
     try {
-      const rotatingDeps = { ...deps, client: createSpotifyClient({ accountsUrl: rotating.accountsUrl, apiUrl: rotating.apiUrl, clientId: rotating.clientId, fetch, clock, maxInProcessWaitSeconds: 0, backoffBaseMs: 1 }) };
+      const rotatingDeps = { ...deps, client: fakeSpotifyClient(rotating, { clock }) };
       const spotifyId = unique('rot');
       rotating.addUser({ id: spotifyId, display_name: spotifyId });
       const user = await createUser(database().db, spotifyId);
       const tokens = rotating.issueTokens(spotifyId);
       await saveTokenResponse(rotatingDeps, user.id, tokens);
-      now = new Date('2026-05-01T09:30:00Z');
+      clock.set('2026-05-01T09:30:00Z');
       await spotifyForUser(rotatingDeps, user.id).getMe();
       const stored = cipher.decrypt((await findSpotifyTokens(database().db, user.id))!.refresh_token_enc);
       expect(stored).not.toBe(tokens.refresh_token);
       // The stored (rotated) refresh token is the live one: it refreshes again.
-      now = new Date('2026-05-01T10:30:00Z');
+      clock.set('2026-05-01T10:30:00Z');
       expect((await spotifyForUser(rotatingDeps, user.id).getMe()).id).toBe(spotifyId);
       expect(rotating.requests.filter((r) => r.path === '/api/token').map((r) => r.status)).toEqual([200, 200]);
     } finally {
@@ -113,7 +113,7 @@ describeEachEngine('spotifyForUser: tokens, refresh and rotation', ({ database }
 
   it('concurrent refreshes, in one process and across two, spend the refresh token once and all succeed', async () => {
     const { user } = await connectedUser();
-    now = new Date('2026-05-01T09:30:00Z'); // expired
+    clock.set('2026-05-01T09:30:00Z'); // expired
     const other = { ...deps, client: newClient() }; // a second app instance: its own single-flight map
     const calls = [
       ...Array.from({ length: 4 }, () => spotifyForUser(deps, user.id).getTopTracks('medium_term')),

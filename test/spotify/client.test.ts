@@ -1,8 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { createSpotifyClient, parseRetryAfter, type SpotifyClientOptions } from '../../src/spotify/client.js';
+import { parseRetryAfter, type SpotifyClientOptions } from '../../src/spotify/client.js';
 import {
   SpotifyRateLimitedError,
   SpotifyReauthRequiredError,
@@ -12,6 +11,7 @@ import {
   SpotifyUnavailableError,
   SpotifyUserNotRegisteredError,
 } from '../../src/spotify/errors.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
 let fake: FakeSpotify;
 beforeAll(async () => {
@@ -25,12 +25,7 @@ afterEach(() => {
 
 function client(overrides: Partial<SpotifyClientOptions> = {}) {
   const sleeps: number[] = [];
-  const c = createSpotifyClient({
-    accountsUrl: fake.accountsUrl,
-    apiUrl: fake.apiUrl,
-    clientId: fake.clientId,
-    fetch: globalThis.fetch,
-    clock: systemClock,
+  const c = fakeSpotifyClient(fake, {
     maxInProcessWaitSeconds: 30,
     backoffBaseMs: 5,
     // Waits are recorded, not slept: the client's decisions are what these tests check.
@@ -242,9 +237,11 @@ describe('Spotify client against the fake Spotify over HTTP', () => {
 
 describe('parseRetryAfter', () => {
   it('reads seconds, HTTP dates and falls back to 1 s', () => {
-    expect(parseRetryAfter('17')).toBe(17);
-    expect(parseRetryAfter('Sun, 01 Mar 2026 10:00:30 GMT', new Date('2026-03-01T10:00:00Z'))).toBe(30);
-    expect(parseRetryAfter(null)).toBe(1);
-    expect(parseRetryAfter('soon')).toBe(1);
+    const now = new Date('2026-03-01T10:00:00Z');
+    expect(parseRetryAfter('17', now)).toBe(17);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 10:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 09:59:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(null, now)).toBe(1);
+    expect(parseRetryAfter('soon', now)).toBe(1);
   });
 });

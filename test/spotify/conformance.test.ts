@@ -3,10 +3,10 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSpotify, type FakeSpotify } from '../../src/fake-spotify/index.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { createSpotifyClient, LOGIN_SCOPES } from '../../src/spotify/client.js';
+import { LOGIN_SCOPES } from '../../src/spotify/client.js';
 import * as ours from '../../src/spotify/types.js';
 import * as spec from '../support/spotify-spec.js';
+import { fakeSpotifyClient } from '../support/spotify-client.js';
 
 /**
  * The fake's answers and the client's requests, checked against strict mirrors of Spotify's
@@ -28,7 +28,7 @@ afterAll(() => fake.stop());
 
 describe('the client\'s requests conform to the spec', () => {
   it('sends only allowed, non-deprecated operations with spec-shaped queries, bodies and forms', async () => {
-    const client = createSpotifyClient({ accountsUrl: fake.accountsUrl, apiUrl: fake.apiUrl, clientId: fake.clientId, fetch, clock: systemClock, maxInProcessWaitSeconds: 0 });
+    const client = fakeSpotifyClient(fake);
     // A full session: login (code exchange), refresh, every Web API call.
     const verifier = 'v'.repeat(43) + '-._~0123456789';
     const state = 'state-1';

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { DB, TimeRange } from '../../src/db/schema.js';
+import type { DB } from '../../src/db/schema.js';
+import type { TimeRange } from '../../src/lib/time-ranges.js';
 import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import type { Clock } from '../../src/lib/clock.js';
-import { createSpotifyClient, type RequestLimiter } from '../../src/spotify/client.js';
 import type { Database } from '../../src/db/database.js';
 import { createJobRunner, type JobRunner } from '../../src/jobs/runner.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -13,20 +13,7 @@ import type { CaptureDeps } from '../../src/services/capture.js';
 import type { RetryPolicy } from '../../src/services/capture-runs.js';
 import { saveTokenResponse, spotifyForUser } from '../../src/services/spotify-user.js';
 import type { TestDatabase } from './databases.js';
-
-/** The real Spotify client pointed at a fake Spotify, with fast retries for tests. */
-export function clientFor(fake: FakeSpotify, clock: Clock, options: { limiter?: RequestLimiter; maxInProcessWaitSeconds?: number } = {}) {
-  return createSpotifyClient({
-    accountsUrl: fake.accountsUrl,
-    apiUrl: fake.apiUrl,
-    clientId: fake.clientId,
-    fetch: globalThis.fetch,
-    clock,
-    maxInProcessWaitSeconds: options.maxInProcessWaitSeconds ?? 2,
-    limiter: options.limiter,
-    backoffBaseMs: 1,
-  });
-}
+import { fakeSpotifyClient } from './spotify-client.js';
 
 /** Snapshot rows of one user, date and range, in rank order. */
 export async function snapshotRows(db: Kysely<DB>, userId: number, date: string, timeRange: TimeRange) {
@@ -63,7 +50,7 @@ export async function startJobInstance(
   options: { concurrency?: number; perSecond?: number; retryPolicy?: RetryPolicy; ownsDatabase?: boolean; cron?: string } = {},
 ): Promise<JobInstance> {
   const limiter = createRateLimiter({ perSecond: options.perSecond ?? 1000, burst: 10 });
-  const client = clientFor(fake, clock, { limiter });
+  const client = fakeSpotifyClient(fake, { clock, limiter, maxInProcessWaitSeconds: 2 });
   const capture: CaptureDeps = {
     db: database.db,
     clock,

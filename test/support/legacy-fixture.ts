@@ -1,5 +1,9 @@
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The tutorial's schema, as its Flask app created it. */
 export const LEGACY_SCHEMA = `
@@ -125,4 +129,20 @@ export function corruptLastPage(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * For the tests of one file (or describe block): a temp folder made before them, holding the
+ * dirty fixture as `dirtyFile` (music_time_machine.db), and removed after them. The paths are
+ * set once the hooks have run, so read them inside tests and hooks.
+ */
+export function legacyFixtureDir(prefix: string): { readonly dir: string; readonly dirtyFile: string } {
+  const paths = { dir: '', dirtyFile: '' };
+  beforeAll(async () => {
+    paths.dir = await mkdtemp(join(tmpdir(), prefix));
+    paths.dirtyFile = join(paths.dir, 'music_time_machine.db');
+    writeLegacyFile(paths.dirtyFile, dirtyLegacyData());
+  });
+  afterAll(() => rm(paths.dir, { recursive: true, force: true }));
+  return paths;
 }

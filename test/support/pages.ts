@@ -1,6 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { DB, TimeRange } from '../../src/db/schema.js';
+import type { DB } from '../../src/db/schema.js';
+import type { TimeRange } from '../../src/lib/time-ranges.js';
 import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import { upsertTracks } from '../../src/repositories/tracks.js';
 import { replaceSnapshot } from '../../src/repositories/snapshots.js';

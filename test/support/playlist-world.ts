@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
-import type { DB, TimeRange } from '../../src/db/schema.js';
+import type { DB } from '../../src/db/schema.js';
+import type { TimeRange } from '../../src/lib/time-ranges.js';
 import type { FakeSpotify } from '../../src/fake-spotify/index.js';
 import { replaceSnapshot } from '../../src/repositories/snapshots.js';
 import { upsertTracks } from '../../src/repositories/tracks.js';

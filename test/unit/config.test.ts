@@ -189,6 +189,12 @@ describe('the redirect URI reaches this app', () => {
     expect(Object.keys(problems({ ...env, SPOTIPY_REDIRECT_URI: 'https://mtm.example.com/' }))).toEqual(['SPOTIPY_REDIRECT_URI']);
   });
 
+  it('names a wrong APP_URL alone, without checking the redirect URI against it', () => {
+    expect(problems({ ...env, APP_URL: 'ftp://x', SPOTIFY_REDIRECT_URI: 'https://mtm.example.com/callback' })).toEqual({
+      APP_URL: '"ftp://x" is not an http(s) URL such as https://mtm.example.com (your deploy\'s public URL).',
+    });
+  });
+
   it("must be on APP_URL's host when both are set", () => {
     expect(problems({ ...env, APP_URL: 'https://mtm.example.com', SPOTIPY_REDIRECT_URI: 'https://old.example.com/callback' })).toEqual({
       SPOTIPY_REDIRECT_URI:

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { TIME_RANGES, type TimeRange } from '../../db/schema.js';
+import { isTimeRange, TIME_RANGES, type TimeRange } from '../../lib/time-ranges.js';
 import type { Deps } from '../../deps.js';
 import { isIsoDate } from '../../lib/dates.js';
 import { ValidationError } from '../../lib/errors.js';
@@ -38,8 +38,8 @@ function parseQuery(query: Static<typeof Query>): { date: string | null; range: 
   const date = query.date ? query.date : null;
   if (date !== null && !isIsoDate(date)) throw new ValidationError(`"${date}" is not a date: use YYYY-MM-DD, e.g. 2024-06-03.`);
   const range = query.range ? query.range : 'short_term';
-  if (!(TIME_RANGES as readonly string[]).includes(range)) {
+  if (!isTimeRange(range)) {
     throw new ValidationError(`"${range}" is not a time range: use short_term, medium_term or long_term.`);
   }
-  return { date, range: range as TimeRange };
+  return { date, range };
 }

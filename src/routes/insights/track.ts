@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { TIME_RANGES } from '../../db/schema.js';
+import { TIME_RANGES } from '../../lib/time-ranges.js';
 import type { Deps } from '../../deps.js';
 import { chartsMemo, lineChartSvg, RANGE_COLORS, RANGE_LABELS, rankSeriesPoints, responsiveChart } from '../../lib/charts.js';
 import { NotFoundError } from '../../lib/errors.js';

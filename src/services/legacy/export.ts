@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import type { Db } from '../../repositories/executor.js';
 import { listUserSnapshotsPage, listUserTracksPage } from '../../repositories/legacy-export.js';
 import { findUserBySpotifyId } from '../../repositories/users.js';
-import { validateOwner } from './import.js';
+import { validateOwner } from './owner.js';
 
 /**
  * The tutorial's schema, exactly as its Flask app created it: the NOT NULL columns, both primary

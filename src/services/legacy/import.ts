@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { sql } from 'kysely';
 import type { BulkSession, WithBulkSession } from '../../db/bulk-session.js';
 import type { Clock } from '../../lib/clock.js';
 import { hashFileInBackground } from '../../lib/file-hash.js';
-import { AppError, ConflictError, errorMessage, ValidationError } from '../../lib/errors.js';
+import { AppError, ConflictError, errorMessage } from '../../lib/errors.js';
+import { beginSessionTransaction, endSessionTransaction, resetBulkLoadTuning, tuneSessionForBulkLoad } from '../../repositories/bulk-load-session.js';
 import { failImportRun, finishImportRun, markInterruptedImportRuns, startImportRun } from '../../repositories/import-runs.js';
 import {
   countStagedSnapshots,
@@ -19,6 +19,7 @@ import {
 import { spotifyUserHasSnapshots, withSnapshotKeysRebuilt } from '../../repositories/snapshot-bulk.js';
 import { deleteUnusedUser, findUserBySpotifyId, upsertUser } from '../../repositories/users.js';
 import { loadSnapshotsDirectly, snapshotsCanLoadDirectly } from './direct-load.js';
+import { validateOwner } from './owner.js';
 import type { RejectSink } from './rejects.js';
 import { openLegacySource, type LegacySource } from './source.js';
 import { stageSnapshots, stageTracks, type SnapshotStageResult, type TrackIds } from './stage.js';
@@ -92,14 +93,6 @@ export interface ImportReport {
   ms: number;
 }
 
-export function validateOwner(owner: string): string {
-  const trimmed = owner.trim();
-  if (!trimmed || /\s/.test(trimmed) || trimmed.length > 255) {
-    throw new ValidationError(`"${owner}" is not a Spotify user id (one word, as in open.spotify.com/user/ID)`);
-  }
-  return trimmed;
-}
-
 /**
  * Imports a legacy SQLite file into the owner's archive.
  *
@@ -139,16 +132,8 @@ async function runImport(
   const dryRun = options.dryRun ?? false;
   const rejects = options.rejects;
   const checkpoint = options.checkpoint ?? (() => {});
-  await sql`set statement_timeout = 0`.execute(db); // a bulk job, not a web request
-  // Staging lives in temp tables; the default 8 MB of temp buffers would spill them to disk.
-  // (Only takes effect before the session's first temp table, hence here.)
-  await sql`set temp_buffers = '256MB'`.execute(db).catch(() => {});
-  // Index rebuilds: 64 MB (PostgreSQL's default) measured fastest for 2 million rows. With 512 MB
-  // the sort stays in memory and runs 25% slower (it misses the CPU caches); with 32 MB it spills
-  // too much. Pinned, so a server tuned for other work does not slow the import down.
-  // Embedded, the sort memory is PGlite's WebAssembly memory, which never shrinks: 16 MB took
-  // ~50 MB off the import's peak at no measurable cost in time (its spill files are ordinary files).
-  await sql.raw(`set maintenance_work_mem = '${session.kind === 'embedded' ? '16MB' : '64MB'}'`).execute(db);
+  // Before the session's first temp table: temp_buffers only takes effect then.
+  await tuneSessionForBulkLoad(db, session.kind);
   if (!(await tryLockImportOwner(db, owner))) {
     throw new ConflictError(`another import for ${owner} is running; wait for it to finish`);
   }
@@ -169,14 +154,14 @@ async function runImport(
       const existed = await findUserBySpotifyId(db, owner);
       userId = (await upsertUser(db, { spotifyId: owner })).id;
       if (!existed) createdUserId = userId;
-      interruptedRunsClosed = await markInterruptedImportRuns(db, userId);
-      runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath) });
+      interruptedRunsClosed = await markInterruptedImportRuns(db, userId, clock.now());
+      runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath), at: clock.now() });
     }
     const tracks = await stageTracks(session, context, direct);
     const staged = direct ? undefined : await stageSnapshots(session, context);
 
     // Everything below lands together or not at all.
-    await sql`begin`.execute(db);
+    await beginSessionTransaction(db);
     try {
       if (dryRun) userId = (await upsertUser(db, { spotifyId: owner })).id;
       const t0 = clock.now().getTime();
@@ -215,19 +200,19 @@ async function runImport(
         ms: 0,
       };
       report.ms = clock.now().getTime() - started;
-      if (runId !== null) await finishImportRun(db, runId, { tracks: report.tracks, snapshots: report.snapshots, ms: report.ms } as never);
+      if (runId !== null) await finishImportRun(db, runId, { tracks: report.tracks, snapshots: report.snapshots, ms: report.ms } as never, clock.now());
       checkpoint('before-commit');
-      await sql.raw(dryRun ? 'rollback' : 'commit').execute(db);
+      await endSessionTransaction(db, dryRun ? 'rollback' : 'commit');
       checkpoint('committed');
       await rejects?.commit();
       return report;
     } catch (error) {
-      await sql`rollback`.execute(db).catch(() => {});
+      await endSessionTransaction(db, 'rollback').catch(() => {});
       throw error;
     }
   } catch (error) {
     await rejects?.abort().catch(() => {});
-    if (runId !== null) await failImportRun(db, runId, errorMessage(error)).catch(() => {});
+    if (runId !== null) await failImportRun(db, runId, errorMessage(error), clock.now()).catch(() => {});
     // A failed import leaves no trace of a user it made up (their failed run row goes with them).
     if (createdUserId !== undefined) await deleteUnusedUser(db, createdUserId).catch(() => {});
     if (error instanceof AppError) throw error;
@@ -235,7 +220,7 @@ async function runImport(
   } finally {
     await dropStagingTables(db).catch(() => {});
     await unlockImportOwner(db, owner).catch(() => {});
-    await sql`reset statement_timeout; reset maintenance_work_mem`.execute(db).catch(() => {});
+    await resetBulkLoadTuning(db).catch(() => {});
   }
 }
 

@@ -1,4 +1,5 @@
 import { isIsoDate } from '../../lib/dates.js';
+import { isTimeRange, TIME_RANGES } from '../../lib/time-ranges.js';
 import type { LegacySnapshotRow, LegacyTrackRow } from '../../repositories/legacy-export.js';
 
 /**
@@ -9,7 +10,6 @@ import type { LegacySnapshotRow, LegacyTrackRow } from '../../repositories/legac
  */
 export type SqliteValue = string | number | bigint | Buffer | null;
 
-export const TIME_RANGES = new Set(['short_term', 'medium_term', 'long_term']);
 export const MIN_RANK = 1;
 /** The schema's limit: the tutorial only ever fetched a top 50, so a larger rank is not its data. */
 export const MAX_RANK = 50;
@@ -98,8 +98,8 @@ export function convertSnapshot(values: readonly SqliteValue[]): SnapshotResult 
   if (!parsedDate) {
     return reject('invalid_snapshot_date', 'snapshot_date', `${describe(date)} is not a real date written YYYY-MM-DD (or YYYY-MM-DD HH:MM:SS)`);
   }
-  if (typeof range !== 'string' || !TIME_RANGES.has(range)) {
-    return reject('invalid_time_range', 'time_range', `${describe(range)} is not one of short_term, medium_term, long_term`);
+  if (!isTimeRange(range)) {
+    return reject('invalid_time_range', 'time_range', `${describe(range)} is not one of ${TIME_RANGES.join(', ')}`);
   }
   const n = rank === null || rank === undefined ? undefined : exactInteger(rank);
   if (n === undefined) return reject('invalid_rank', 'rank', `${describe(rank)} is not a whole number`);

@@ -1,6 +1,7 @@
 import { copyLine } from '../../lib/copy-text.js';
+import { isTimeRange } from '../../lib/time-ranges.js';
 import type { RejectEntry } from './rejects.js';
-import { convertSnapshot, MAX_RANK, MIN_RANK, originalValue, parseSnapshotDate, SNAPSHOT_COLUMNS, TIME_RANGES, type SqliteValue } from './rows.js';
+import { convertSnapshot, MAX_RANK, MIN_RANK, originalValue, parseSnapshotDate, SNAPSHOT_COLUMNS, type SqliteValue } from './rows.js';
 import type { LegacySource } from './source.js';
 
 // The per-row check of a snapshot row (shared by the staged and the direct load), and the reject
@@ -36,7 +37,7 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
   if (
     typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
     typeof date === 'string' && date.length === 10 && isValidDate(date) &&
-    typeof range === 'string' && TIME_RANGES.has(range) &&
+    isTimeRange(range) &&
     typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
   ) {
     return { ok: true, trackId, fields: `${trackId}\t${date}\t${range}\t${rank}\n`, dateHadTime: false };

@@ -11,7 +11,7 @@ import {
 } from '../../repositories/legacy-verify.js';
 import { dropStagingTables } from '../../repositories/legacy-staging.js';
 import { findUserBySpotifyId } from '../../repositories/users.js';
-import { validateOwner } from './import.js';
+import { validateOwner } from './owner.js';
 import { openLegacySource } from './source.js';
 import { stageLegacyFile } from './stage.js';
 import type { StageProgress } from './stage-stream.js';

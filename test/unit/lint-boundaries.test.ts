@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/processes.js';
+
+/**
+ * The boundary rules of eslint.config.js, run through ESLint's API on code placed (as text, no
+ * file written) where it would sit in the tree, so `npm run check` is shown to enforce them.
+ */
+describe('lint: SQL only in repositories/, db/ and jobs/boss-db.ts', () => {
+  let eslint: ESLint;
+  beforeAll(() => {
+    eslint = new ESLint({ cwd: ROOT });
+  });
+
+  async function restrictedImports(code: string, path: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
+    return result!.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message);
+  }
+
+  const VALUE_IMPORT = "import { sql } from 'kysely';\nexport const now = sql`select now()`;\n";
+  const MESSAGE =
+    "'kysely' import is restricted from being used. SQL belongs in src/repositories/ (or src/db/, src/jobs/boss-db.ts): add a repository function and call it.";
+
+  it('fails a kysely import in services/, routes/, cli/ and jobs/', async () => {
+    expect(await restrictedImports(VALUE_IMPORT, 'src/services/lint-fixture.ts')).toEqual([MESSAGE]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/services/legacy/lint-fixture.ts')).toEqual([MESSAGE]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/routes/lint-fixture.ts')).toEqual([MESSAGE]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/cli/lint-fixture.ts')).toEqual([MESSAGE]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/jobs/lint-fixture.ts')).toEqual([MESSAGE]);
+  });
+
+  it('fails a kysely subpath import too', async () => {
+    const code = "import { PostgresDialect } from 'kysely/dist/esm/index.js';\nexport const d = PostgresDialect;\n";
+    expect(await restrictedImports(code, 'src/services/lint-fixture.ts')).toHaveLength(1);
+  });
+
+  it('allows it in repositories/, db/ and jobs/boss-db.ts', async () => {
+    expect(await restrictedImports(VALUE_IMPORT, 'src/repositories/lint-fixture.ts')).toEqual([]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/db/lint-fixture.ts')).toEqual([]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/jobs/boss-db.ts')).toEqual([]);
+  });
+
+  it('allows a type-only import anywhere: a type runs no SQL', async () => {
+    const code = "import type { Transaction } from 'kysely';\nexport type T = Transaction<object>;\n";
+    expect(await restrictedImports(code, 'src/services/lint-fixture.ts')).toEqual([]);
+  });
+});
