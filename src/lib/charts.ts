@@ -3,28 +3,38 @@ import type { TimeRange } from './time-ranges.js';
 
 /**
  * Charts as SVG strings rendered on the server (ECharts server-side rendering): readable without
- * JavaScript, no script in the page. Pure functions: options in, SVG out. The three time ranges
- * have one colour each, used by every chart, legend and badge (public/app.css uses the same).
+ * JavaScript, no script in the page. Pure functions: options in, SVG out. One look for every
+ * chart in the app: the dark theme's text and grid colours (public/app.css), and one colour per
+ * time range, used by every chart, legend and badge (app.css's --range-* are the same).
+ *
+ * Two ways to draw for two screen sizes: the insight pages draw each chart twice with
+ * `responsiveChart` (desktop and phone sizes); Home and the landing page use `pairedLineChartSvg`
+ * and `pairedBarChartSvg`, which return both drawings at once (`.chart-wide` / `.chart-narrow`).
  */
 
-export const RANGE_COLORS: Readonly<Record<TimeRange, string>> = {
+export const RANGE_COLORS: Readonly<Record<TimeRange, string>> = Object.freeze({
   short_term: '#4fc3f7',
   medium_term: '#ffb74d',
   long_term: '#ce93d8',
-};
+});
 
-export const RANGE_LABELS: Readonly<Record<TimeRange, string>> = {
+export const RANGE_LABELS: Readonly<Record<TimeRange, string>> = Object.freeze({
   short_term: 'Last 4 weeks',
   medium_term: 'Last 6 months',
   long_term: 'About a year',
-};
+});
 
 /** For series that are not one time range (artists, albums, years). */
 export const NEUTRAL_COLOR = '#80cbc4';
 
-const TEXT = '#c7ccd1';
-const GRID_LINE = '#2a2e36';
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const TEXT = '#c9ccd3';
+/** app.css's --border: grid lines read as the page's own rules. */
+const GRID_LINE = '#2c313c';
+/**
+ * app.css's font stack, its one quoted name unquoted (valid CSS): ECharts writes the family into
+ * a style attribute without escaping quotes, which would cut the attribute short.
+ */
+const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 
 export interface ChartSize {
   width?: number;
@@ -144,17 +154,14 @@ export function barChartSvg(options: BarChartOptions): string {
 }
 
 function render(size: ChartSize & { label: string }, option: Record<string, unknown>): string {
-  const width = size.width ?? 720;
-  const height = size.height ?? 300;
+  return drawSvg(size.width ?? 720, size.height ?? 300, { aria: { enabled: true, label: { description: size.label } }, ...option });
+}
+
+/** The one ECharts SSR call: a static drawing (no animation, transparent), without inline styles. */
+function drawSvg(width: number, height: number, option: Record<string, unknown>): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
-    chart.setOption({
-      animation: false,
-      backgroundColor: 'transparent',
-      textStyle: { fontFamily: FONT, color: TEXT },
-      aria: { enabled: true, label: { description: size.label } },
-      ...option,
-    });
+    chart.setOption({ animation: false, backgroundColor: 'transparent', textStyle: { fontFamily: FONT, color: TEXT }, ...option });
     return withoutInlineStyles(chart.renderToSVGString());
   } finally {
     chart.dispose();
@@ -250,4 +257,157 @@ export function withoutInlineStyles(svg: string): string {
       .map(([name, value]) => ` ${name}="${value}"`)
       .join(''),
   );
+}
+
+/* ---------- Paired charts: both drawings in one string (Home, landing page) ---------- */
+
+export interface PairedSeries {
+  name: string;
+  /** One value per category; null leaves a gap. */
+  values: ReadonlyArray<number | null>;
+  /** A time range picks its colour; otherwise `color`, otherwise the neutral colour. */
+  range?: TimeRange;
+  color?: string;
+}
+
+export interface PairedLineChartSpec extends ChartSize {
+  /** What the chart shows, for screen readers (the table under it has the numbers). */
+  label: string;
+  categories: readonly string[];
+  series: readonly PairedSeries[];
+  yName: string;
+  xName?: string;
+  /** Fill under the line (one series). */
+  area?: boolean;
+  /** Integer steps on the value axis (counts). */
+  integers?: boolean;
+}
+
+export interface PairedBarChartSpec extends ChartSize {
+  label: string;
+  /** Bar labels, top to bottom for horizontal bars. */
+  categories: readonly string[];
+  series: readonly PairedSeries[];
+  /** The value axis' name, with its unit. */
+  valueName: string;
+  /** Horizontal bars (top-N lists, the default) or vertical columns. */
+  horizontal?: boolean;
+}
+
+/** A line (or area) chart of change over time: its wide and its narrow drawing. */
+export function pairedLineChartSvg(spec: PairedLineChartSpec): string {
+  const many = spec.categories.length > 60;
+  return renderPair(spec, {
+    grid: { left: 56, right: 24, top: spec.series.length > 1 ? 40 : 24, bottom: 48 },
+    legend: pairedLegend(spec.series),
+    xAxis: {
+      type: 'category',
+      data: [...spec.categories],
+      name: spec.xName,
+      nameLocation: 'middle',
+      nameGap: 30,
+      boundaryGap: false,
+      axisLabel: { color: TEXT, hideOverlap: true },
+      axisLine: { lineStyle: { color: GRID_LINE } },
+    },
+    yAxis: pairedValueAxis(spec.yName, spec.integers ?? false),
+    series: spec.series.map((s) => ({
+      type: 'line',
+      name: s.name,
+      data: [...s.values],
+      showSymbol: !many,
+      symbolSize: 5,
+      connectNulls: false,
+      lineStyle: { width: 2, color: colorOf(s) },
+      itemStyle: { color: colorOf(s) },
+      areaStyle: spec.area ? { color: colorOf(s), opacity: 0.18 } : undefined,
+    })),
+  });
+}
+
+/** A bar chart (horizontal by default, for top-N lists): its wide and its narrow drawing. */
+export function pairedBarChartSvg(spec: PairedBarChartSpec): string {
+  const horizontal = spec.horizontal ?? true;
+  const categoryAxis = {
+    type: 'category',
+    data: horizontal ? [...spec.categories].reverse() : [...spec.categories],
+    axisLabel: { color: TEXT, width: horizontal ? 100 : undefined, overflow: 'truncate', hideOverlap: !horizontal },
+    axisLine: { lineStyle: { color: GRID_LINE } },
+  };
+  const values = pairedValueAxis(spec.valueName, true);
+  return renderPair(spec, {
+    grid: { left: horizontal ? 120 : 56, right: 32, top: spec.series.length > 1 ? 40 : 16, bottom: 48 },
+    legend: pairedLegend(spec.series),
+    xAxis: horizontal ? { ...values, nameLocation: 'middle', nameGap: 30 } : categoryAxis,
+    yAxis: horizontal ? categoryAxis : values,
+    series: spec.series.map((s) => ({
+      type: 'bar',
+      name: s.name,
+      data: horizontal ? [...s.values].reverse() : [...s.values],
+      itemStyle: { color: colorOf(s), borderRadius: horizontal ? [0, 3, 3, 0] : [3, 3, 0, 0] },
+      barMaxWidth: 28,
+    })),
+  });
+}
+
+function pairedValueAxis(name: string, integers: boolean) {
+  return {
+    type: 'value',
+    name,
+    nameTextStyle: { color: TEXT, align: 'left' },
+    minInterval: integers ? 1 : undefined,
+    axisLabel: { color: TEXT },
+    splitLine: { lineStyle: { color: GRID_LINE } },
+  };
+}
+
+function pairedLegend(series: readonly PairedSeries[]) {
+  return series.length > 1 ? { top: 0, textStyle: { color: TEXT }, data: series.map((s) => s.name) } : undefined;
+}
+
+function colorOf(series: PairedSeries): string {
+  return series.range ? RANGE_COLORS[series.range] : (series.color ?? NEUTRAL_COLOR);
+}
+
+/** A phone-sized drawing: same chart, drawn for a narrow screen so its labels stay legible. */
+const NARROW = { width: 360, height: 260 };
+
+/**
+ * Two drawings of the chart, one for wide screens and one for phones; app.css shows the one that
+ * fits (`.chart-wide` / `.chart-narrow`), the other is display:none and out of the accessibility tree.
+ */
+function renderPair(spec: ChartSize & { label: string }, option: Record<string, unknown>): string {
+  // The same figures draw the same chart: pages re-rendered between two snapshots reuse it.
+  const key = JSON.stringify([spec.label, spec.width, spec.height, option]);
+  const cached = drawnPairs.get(key);
+  if (cached !== undefined) {
+    drawnPairs.delete(key);
+    drawnPairs.set(key, cached); // most recently used last
+    return cached;
+  }
+  const wide = labelled(drawSvg(spec.width ?? 720, spec.height ?? 300, option), spec.label, 'chart-wide');
+  const narrow = labelled(drawSvg(NARROW.width, NARROW.height, narrowed(option)), spec.label, 'chart-narrow');
+  const svg = wide + narrow;
+  drawnPairs.set(key, svg);
+  if (drawnPairs.size > DRAWN_PAIRS_MAX) drawnPairs.delete(drawnPairs.keys().next().value!);
+  return svg;
+}
+
+/** Recently drawn pairs (a few hundred kB at most), least recently used evicted first. */
+const DRAWN_PAIRS_MAX = 200;
+const drawnPairs = new Map<string, string>();
+
+/** Tighter margins and smaller text for the phone drawing. */
+function narrowed(option: Record<string, unknown>): Record<string, unknown> {
+  const grid = option.grid as Record<string, number>;
+  return { ...option, grid: { ...grid, left: Math.min(grid.left ?? 56, 110), right: 12 }, textStyle: { fontFamily: FONT, color: TEXT, fontSize: 11 } };
+}
+
+/** Labels the drawing for assistive technology; the <details> table below it carries the data. */
+function labelled(svg: string, label: string, className: string): string {
+  return svg.replace('<svg ', `<svg class="${className}" role="img" aria-label="${escapeAttribute(label)}" `);
+}
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }

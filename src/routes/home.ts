@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Deps } from '../deps.js';
-import { barChartSvg, lineChartSvg } from '../lib/page-charts.js';
+import { pairedBarChartSvg, pairedLineChartSvg } from '../lib/charts.js';
 import { formatDay, formatInstant, formatMonth, relativeTime } from '../lib/display-dates.js';
 import {
   findMostConsistentArtist,
@@ -50,7 +50,7 @@ const SAMPLE = {
  * page that explains it, and the discovery timeline.
  */
 export function homeRoutes(deps: Deps): FastifyPluginAsync {
-  const sampleChart = lineChartSvg({
+  const sampleChart = pairedLineChartSvg({
     label: 'Sample: new tracks in a listener’s monthly top 50 over a year',
     categories: SAMPLE.months,
     series: [{ name: 'New tracks', values: SAMPLE.newTracks, range: 'short_term' }],
@@ -150,7 +150,7 @@ const DAILY_POINTS_MAX = 60;
 
 function discoveryChartSvg(points: ReadonlyArray<{ date: string; firstSeen: number }>): string {
   if (points.length <= DAILY_POINTS_MAX) {
-    return lineChartSvg({
+    return pairedLineChartSvg({
       label: 'Tracks first seen in your 4-week top 50, per snapshot date',
       categories: points.map((p) => formatDay(p.date)),
       series: [{ name: 'First seen', values: points.map((p) => p.firstSeen), range: 'short_term' }],
@@ -161,7 +161,7 @@ function discoveryChartSvg(points: ReadonlyArray<{ date: string; firstSeen: numb
   }
   const months = new Map<string, number>();
   for (const p of points) months.set(p.date.slice(0, 7), (months.get(p.date.slice(0, 7)) ?? 0) + p.firstSeen);
-  return barChartSvg({
+  return pairedBarChartSvg({
     label: 'Tracks first seen in your 4-week top 50, per month',
     categories: [...months.keys()].map((m) => formatMonth(`${m}-01`)),
     series: [{ name: 'First seen', values: [...months.values()], range: 'short_term' }],

@@ -17,19 +17,6 @@ const EXEMPT = new Map<string, string>([
   ['/settings/import', 'owned by the import rewrite'],
 ]);
 
-/**
- * Routes merged before their contracts were complete (issue 10's insight pages: no response
- * schema for their JSON yet, or no params/querystring). Listed exactly: completing a contract
- * fails this test until the route is removed here, and any other incomplete route fails it.
- */
-const PENDING: Record<string, string[]> = {
-  'GET /analytics': ['params', 'response'],
-  'GET /dashboard': ['params', 'querystring', 'response'],
-  'GET /history': ['params', 'response'],
-  'GET /tracks/:id': ['querystring', 'response'],
-  'GET /search': ['params', 'response'],
-};
-
 describeEachEngine('route contracts', ({ database }) => {
   let app: FastifyInstance;
   let close: () => Promise<void>;
@@ -51,7 +38,7 @@ describeEachEngine('route contracts', ({ database }) => {
       .filter((route) => route.method !== 'HEAD') // Fastify's automatic HEAD shares the GET's schema
       .map((route) => ({ route: `${route.method} ${route.url}`, missing: missingContractParts(route) }))
       .filter((r) => r.missing.length > 0);
-    expect(Object.fromEntries(incomplete.map((r) => [r.route, r.missing]))).toEqual(PENDING);
+    expect(Object.fromEntries(incomplete.map((r) => [r.route, r.missing]))).toEqual({});
   });
 
   it('lists the routes it checks, so a new route shows up here', () => {
@@ -60,14 +47,19 @@ describeEachEngine('route contracts', ({ database }) => {
       expect.arrayContaining([
         'GET /',
         'GET /about/demo',
+        'GET /analytics',
         'GET /callback',
+        'GET /dashboard',
         'GET /favicon.ico',
         'GET /healthz',
+        'GET /history',
         'GET /login',
+        'GET /search',
         'GET /settings',
         'GET /settings/export.json',
         'GET /settings/export.sqlite',
         'GET /snapshot',
+        'GET /tracks/:id',
         'POST /logout',
         'POST /settings/delete',
         'POST /settings/disconnect',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChartSvg, lineChartSvg, rankSeriesPoints, RANGE_COLORS } from '../../src/lib/charts.js';
+import { barChartSvg, lineChartSvg, pairedBarChartSvg, pairedLineChartSvg, rankSeriesPoints, RANGE_COLORS } from '../../src/lib/charts.js';
 
 describe('server-rendered charts', () => {
   it('draws SVG with the range colour, axis names and no script or event handler', () => {
@@ -11,6 +11,24 @@ describe('server-rendered charts', () => {
     expect(svg).not.toMatch(/<script|\son[a-z]+=/i);
     const bars = barChartSvg({ labels: ['<b>Alpha</b>'], values: [4], color: '#fff', xName: 'Dates', label: 'Artists' });
     expect(bars).toContain('&lt;b&gt;Alpha&lt;/b&gt;');
+  });
+
+  it('draws a paired chart as a wide and a narrow SVG, each labelled, with well-formed font attributes', () => {
+    const svg = pairedLineChartSvg({ label: 'New "tracks" & more <b', categories: ['Jan', 'Feb'], series: [{ name: 'New', values: [3, 1], range: 'medium_term' }], yName: 'tracks', integers: true });
+    const drawings = svg.match(/<svg [^>]*>/g)!;
+    expect(drawings).toHaveLength(2);
+    expect(drawings[0]).toMatch(/^<svg class="chart-wide" role="img" aria-label="New &quot;tracks&quot; &amp; more &lt;b" .*viewBox="0 0 720 300"/);
+    expect(drawings[1]).toMatch(/^<svg class="chart-narrow" role="img" aria-label="New &quot;tracks&quot; &amp; more &lt;b" .*viewBox="0 0 360 260"/);
+    expect(svg).toContain(RANGE_COLORS.medium_term);
+    expect(svg).not.toMatch(/<style|\sstyle=|<script|\son[a-z]+=/i);
+    // ECharts does not escape quotes in its style attribute: the font list carries none.
+    const families = new Set(svg.match(/font-family="[^"]*"/g));
+    expect([...families]).toEqual(['font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"']);
+    // The same figures come back from the cache as the same drawing.
+    expect(pairedLineChartSvg({ label: 'New "tracks" & more <b', categories: ['Jan', 'Feb'], series: [{ name: 'New', values: [3, 1], range: 'medium_term' }], yName: 'tracks', integers: true })).toBe(svg);
+    const columns = pairedBarChartSvg({ label: 'Per month', categories: ['Jan', 'Feb'], series: [{ name: 'First seen', values: [4, 2], range: 'short_term' }], valueName: 'tracks', horizontal: false });
+    expect(columns.match(/<svg class="chart-(wide|narrow)"/g)).toEqual(['<svg class="chart-wide"', '<svg class="chart-narrow"']);
+    expect(columns).toContain(RANGE_COLORS.short_term);
   });
 
   it('breaks a rank line where the track was absent, relative to the usual spacing of snapshots', () => {

@@ -1,20 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { barChartSvg, chartsMemo, lineChartSvg, NEUTRAL_COLOR, RANGE_COLORS, responsiveChart } from '../../lib/charts.js';
 import { formatMonth } from '../../lib/format.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { ANALYTICS_RANGES, getAnalytics, type Analytics, type AnalyticsRange } from '../../services/insights.js';
+import { contract } from '../contracts.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
 import { renderInsight } from './page.js';
+import { AnalyticsJson, AnalyticsQuery } from './schemas.js';
 
-const Query = Type.Object({ range: Type.Optional(Type.String({ maxLength: 16 })) });
 const DEFAULT_RANGE: AnalyticsRange = '12m';
 
 /** GET /analytics?range=6m|12m|24m|all: growth, diversity and consistent artists (JSON at the same URL). */
 export function analyticsRoutes(deps: Deps, cache: InsightCache): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Querystring: Static<typeof Query> }>('/analytics', { preHandler: requireUser, schema: { querystring: Query } }, async (request, reply) => {
+    const schema = contract({ querystring: AnalyticsQuery, json: AnalyticsJson });
+    app.get<{ Querystring: Static<typeof AnalyticsQuery> }>('/analytics', { preHandler: requireUser, schema }, async (request, reply) => {
       const asked = request.query.range;
       const known = (ANALYTICS_RANGES as readonly string[]).includes(asked ?? '');
       const range = known ? (asked as AnalyticsRange) : DEFAULT_RANGE;

@@ -4,13 +4,15 @@ import { barChartSvg, chartsMemo, lineChartSvg, NEUTRAL_COLOR, responsiveChart }
 import type { DashboardFacts } from '../../repositories/dashboard.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { getDashboard } from '../../services/insights.js';
+import { contract } from '../contracts.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
 import { renderInsight } from './page.js';
+import { DashboardJson } from './schemas.js';
 
 /** GET /dashboard: facts from the raw Spotify payloads of the user's distinct tracks. */
 export function dashboardRoutes(deps: Deps, cache: InsightCache): FastifyPluginAsync {
   return async (app) => {
-    app.get('/dashboard', { preHandler: requireUser }, async (request, reply) => {
+    app.get('/dashboard', { preHandler: requireUser, schema: contract({ json: DashboardJson }) }, async (request, reply) => {
       const userId = currentUserId(request);
       return renderInsight(
         request,

@@ -1,15 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { FastifyPluginAsync } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { format } from '../../lib/format.js';
-import { MAX_QUERY_LENGTH, searchArchive, type SearchAnswer } from '../../services/search.js';
+import { searchArchive, type SearchAnswer } from '../../services/search.js';
+import { contract } from '../contracts.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
 import { respond } from '../respond.js';
+import { SearchJson, SearchQuery } from './schemas.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
-const Query = Type.Object({ q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH })) });
 
 /**
  * GET /search?q=: the user's tracks by name, artist or album. The whole page for a browser;
@@ -20,7 +21,8 @@ export function searchRoutes(deps: Deps): FastifyPluginAsync {
   // The results partial without the layout (@fastify/view applies its layout to every view).
   const partials = new Eta({ views: VIEWS_DIR, cache: deps.config.isProduction });
   return async (app) => {
-    app.get<{ Querystring: Static<typeof Query> }>('/search', { preHandler: requireUser, schema: { querystring: Query } }, async (request, reply) => {
+    const schema = contract({ querystring: SearchQuery, json: SearchJson });
+    app.get<{ Querystring: Static<typeof SearchQuery> }>('/search', { preHandler: requireUser, schema }, async (request, reply) => {
       const q = (request.query.q ?? '').trim();
       const answer: SearchAnswer = q === '' ? { q, mode: 'none', results: [] } : await searchArchive(deps.database.db, currentUserId(request), q);
       const data = { title: 'Search · Music Time Machine', answer, format };

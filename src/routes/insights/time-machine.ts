@@ -1,17 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
 import { isTimeRange, TIME_RANGES, type TimeRange } from '../../lib/time-ranges.js';
 import type { Deps } from '../../deps.js';
 import { isIsoDate } from '../../lib/dates.js';
 import { ValidationError } from '../../lib/errors.js';
 import { getTimeMachine } from '../../services/insights.js';
+import { contract } from '../contracts.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
 import { renderInsight } from './page.js';
-
-const Query = Type.Object({
-  date: Type.Optional(Type.String({ maxLength: 32 })),
-  range: Type.Optional(Type.String({ maxLength: 32 })),
-});
+import { TimeMachineJson, TimeMachineQuery as Query } from './schemas.js';
 
 /**
  * GET /history?date=YYYY-MM-DD&range=short_term: the top 50 of that snapshot (or the nearest
@@ -19,7 +16,8 @@ const Query = Type.Object({
  */
 export function timeMachineRoutes(deps: Deps): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Querystring: Static<typeof Query> }>('/history', { preHandler: requireUser, schema: { querystring: Query } }, async (request, reply) => {
+    const schema = contract({ querystring: Query, json: TimeMachineJson });
+    app.get<{ Querystring: Static<typeof Query> }>('/history', { preHandler: requireUser, schema }, async (request, reply) => {
       const { date, range } = parseQuery(request.query);
       const userId = currentUserId(request);
       return renderInsight(

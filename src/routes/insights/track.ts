@@ -1,22 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
 import { TIME_RANGES } from '../../lib/time-ranges.js';
 import type { Deps } from '../../deps.js';
 import { chartsMemo, lineChartSvg, RANGE_COLORS, RANGE_LABELS, rankSeriesPoints, responsiveChart } from '../../lib/charts.js';
 import { NotFoundError } from '../../lib/errors.js';
 import type { InsightCache } from '../../services/insight-cache.js';
 import { getTrackPage, type TrackPage } from '../../services/insights.js';
+import { contract } from '../contracts.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
 import { renderInsight } from './page.js';
+import { TrackJson, TrackParams } from './schemas.js';
 
-const Params = Type.Object({ id: Type.String({ maxLength: 200 }) });
 /** Spotify ids are base62; legacy files may hold other word characters. Anything else is not a track. */
 const TRACK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** GET /tracks/:id: the track's facts and its rank history in the three ranges; 404 unless in the user's archive. */
 export function trackRoutes(deps: Deps, cache: InsightCache): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Params: Static<typeof Params> }>('/tracks/:id', { preHandler: requireUser, schema: { params: Params } }, async (request, reply) => {
+    const schema = contract({ params: TrackParams, json: TrackJson });
+    app.get<{ Params: Static<typeof TrackParams> }>('/tracks/:id', { preHandler: requireUser, schema }, async (request, reply) => {
       const trackId = request.params.id;
       const userId = currentUserId(request);
       const notFound = new NotFoundError('This track is not in your archive.');

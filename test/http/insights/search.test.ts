@@ -35,7 +35,14 @@ describeEachEngine('GET /search', ({ database }) => {
     const golden = await search('gold');
     // "Golden Fox" is only in the other user's archive.
     expect([golden.mode, letters(golden)]).toEqual(['fulltext', ['A']]);
-    expect(golden.results[0]!.nameHtml).toBe('<mark>Golden</mark> Harbour');
+    // Every field of a result, exactly: the response schema serializes it and would drop a field it lacks.
+    expect(golden).toEqual({
+      q: 'gold',
+      mode: 'fulltext',
+      results: [
+        { trackId: fixture.id('A'), name: 'Golden Harbour', artist: 'Alpha', album: 'Album X', nameHtml: '<mark>Golden</mark> Harbour', artistHtml: 'Alpha', albumHtml: 'Album X' },
+      ],
+    });
 
     const alpha = await search('Alph');
     // Artist matches (weight B) for A and B, album artist not indexed; name order breaks the tie.
