@@ -145,10 +145,14 @@ function entryOf(row: ChartRow): TimeMachineEntry {
   };
 }
 
-/** The smallest image at least `min` px wide (Spotify lists 640, 300, 64), as supplied. */
+/**
+ * The smallest image at least `min` px wide (Spotify lists 640, 300, 64), as supplied. Only https
+ * and data:image URLs are shown (an imported payload could hold anything; an image element runs
+ * no script either way); the demo's made-up covers are data:image/svg+xml.
+ */
 export function smallestImage(images: ChartRow['album_images'], min: number): string | null {
   if (!Array.isArray(images)) return null;
-  const usable = images.filter((i) => i && typeof i.url === 'string' && /^https:\/\//.test(i.url));
+  const usable = images.filter((i) => i && typeof i.url === 'string' && /^(https:\/\/|data:image\/)/.test(i.url));
   if (usable.length === 0) return null;
   const sorted = [...usable].sort((a, b) => (a.width ?? 0) - (b.width ?? 0));
   return (sorted.find((i) => (i.width ?? 0) >= min) ?? sorted.at(-1)!).url;
