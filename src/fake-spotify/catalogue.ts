@@ -192,10 +192,10 @@ export function demoCoverArt(albumId: string): string {
   let hash = 0;
   for (const char of albumId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   const hue = hash % 360;
-  const accent = (hue + 40 + (hash >> 9) % 140) % 360;
+  const accent = (hue + 40 + (hash >>> 9) % 140) % 360;
   const svg =
     `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 8 8'>` +
     `<rect width='8' height='8' fill='hsl(${hue},45%,32%)'/>` +
-    `<circle cx='${2 + (hash >> 3) % 5}' cy='${2 + (hash >> 6) % 5}' r='2.5' fill='hsl(${accent},60%,62%)'/></svg>`;
+    `<circle cx='${2 + (hash >>> 3) % 5}' cy='${2 + (hash >>> 6) % 5}' r='2.5' fill='hsl(${accent},60%,62%)'/></svg>`;
   return `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }
