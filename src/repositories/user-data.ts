@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { inTransaction, type Db } from './executor.js';
 import { visibleTracks } from './visible-tracks.js';
 
@@ -95,26 +94,4 @@ export async function listExportTracksPage(db: Db, userId: number, afterTrackId:
     .orderBy('t.track_id')
     .limit(limit)
     .execute();
-}
-
-export interface ExportSnapshotRow {
-  snapshot_date: string;
-  time_range: string;
-  rank: number;
-  track_id: string;
-}
-
-/** The user's snapshot rows after the key `after`, in primary key order (date, range, track id): each page is one index range scan. */
-export async function listExportSnapshotsPage(
-  db: Db,
-  userId: number,
-  after: { snapshot_date: string; time_range: string; track_id: string } | undefined,
-  limit: number,
-): Promise<ExportSnapshotRow[]> {
-  const result = await sql<ExportSnapshotRow>`
-    select snapshot_date::text as snapshot_date, time_range, rank, track_id from snapshots
-    where user_id = ${userId}
-      ${after ? sql`and (snapshot_date, time_range, track_id) > (${after.snapshot_date}::date, ${after.time_range}, ${after.track_id})` : sql``}
-    order by snapshot_date, time_range, track_id limit ${limit}`.execute(db);
-  return result.rows;
 }

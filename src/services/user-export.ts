@@ -1,6 +1,6 @@
 import type { Db } from '../repositories/executor.js';
+import { listUserSnapshotsPage } from '../repositories/legacy-export.js';
 import {
-  listExportSnapshotsPage,
   listExportTracksPage,
   listImportRuns,
   listPlaylistsForExport,
@@ -61,10 +61,11 @@ export async function* exportUserJson(db: Db, userId: number, now: Date): AsyncG
 
   yield '],"snapshots":[';
   first = true;
-  for (let after: Parameters<typeof listExportSnapshotsPage>[2]; ; ) {
-    const page = await listExportSnapshotsPage(db, userId, after, PAGE);
+  for (let after: Parameters<typeof listUserSnapshotsPage>[2]; ; ) {
+    const page = await listUserSnapshotsPage(db, userId, after, PAGE);
     if (page.length > 0) {
-      yield (first ? '' : ',') + page.map((s) => JSON.stringify(s)).join(',');
+      // The export's documented key order (docs/API.md), whatever order the query returns.
+      yield (first ? '' : ',') + page.map((s) => JSON.stringify({ snapshot_date: s.snapshot_date, time_range: s.time_range, rank: s.rank, track_id: s.track_id })).join(',');
       first = false;
     }
     if (page.length < PAGE) break;
