@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db/database.js';
 import type { DB, NewTrack } from '../../src/db/schema.js';
+import type { Deps } from '../../src/deps.js';
 import { replaceSnapshot } from '../../src/repositories/snapshots.js';
 import { upsertTracks } from '../../src/repositories/tracks.js';
 import { trackRowFromSpotify } from '../../src/services/track-rows.js';
 import { createUser, spotifyTrack, unique } from '../factories.js';
+import { buildTestApp } from './app.js';
 import { cookieFrom } from './cookies.js';
 
 /**
@@ -73,4 +77,35 @@ export function addTestLogin(app: FastifyInstance) {
     return 'ok';
   });
   return async (userId: number) => cookieFrom(await app.inject({ method: 'GET', url: `/test-login/${userId}` }));
+}
+
+export interface InsightsApp {
+  app: FastifyInstance;
+  deps: Deps;
+  fixture: Awaited<ReturnType<typeof seedInsightsArchive>>;
+  /** A session cookie for any user id (a test-only login route). */
+  login(userId: number): Promise<string>;
+  /** The fixture user's session cookie. */
+  cookie: string;
+}
+
+/**
+ * The real app over the seeded insights archive for one test file: built before its tests (the
+ * fields are set then), closed after. Call it at the top of a describeEachEngine body.
+ */
+export function useInsightsApp(database: () => Database): InsightsApp {
+  const world = {} as InsightsApp;
+  beforeAll(async () => {
+    const built = await buildTestApp(database());
+    world.app = built.app;
+    world.deps = built.deps;
+    world.login = addTestLogin(built.app);
+    world.fixture = await seedInsightsArchive(database().db);
+    world.cookie = await world.login(world.fixture.user.id);
+  });
+  afterAll(async () => {
+    await world.app?.close();
+    await world.deps?.close();
+  });
+  return world;
 }

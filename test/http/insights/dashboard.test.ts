@@ -1,33 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Deps } from '../../../src/deps.js';
+import { expect, it } from 'vitest';
 import { replaceSnapshot } from '../../../src/repositories/snapshots.js';
 import { createUser } from '../../factories.js';
-import { buildTestApp } from '../../support/app.js';
 import { describeEachEngine } from '../../support/databases.js';
-import { addTestLogin, seedInsightsArchive } from '../../support/insights-fixture.js';
+import { useInsightsApp } from '../../support/insights-fixture.js';
 
 const json = { accept: 'application/json' };
 
 describeEachEngine('GET /dashboard', ({ database }) => {
-  let app: FastifyInstance;
-  let deps: Deps;
-  let login: (userId: number) => Promise<string>;
-  let fixture: Awaited<ReturnType<typeof seedInsightsArchive>>;
-
-  beforeAll(async () => {
-    ({ app, deps } = await buildTestApp(database()));
-    login = addTestLogin(app);
-    fixture = await seedInsightsArchive(database().db);
-  });
-  afterAll(async () => {
-    await app.close();
-    await deps.close();
-  });
+  const world = useInsightsApp(database);
 
   it('computes every fact from the payloads of the user\'s distinct tracks, missing fields as unknown', async () => {
-    const cookie = await login(fixture.user.id);
-    const res = await app.inject({ url: '/dashboard', headers: { cookie, ...json } });
+    const cookie = await world.login(world.fixture.user.id);
+    const res = await world.app.inject({ url: '/dashboard', headers: { cookie, ...json } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       tracks: 5, // A B C D E; F is only the other user's
@@ -56,16 +40,16 @@ describeEachEngine('GET /dashboard', ({ database }) => {
 
   it('says "unknown" for the ISRC share when no payload has external IDs, never 0%', async () => {
     // The other user has F and A: both payloads carry an ISRC.
-    expect((await app.inject({ url: '/dashboard', headers: { cookie: await login(fixture.other.id), ...json } })).json().isrcShare).toBe(1);
+    expect((await world.app.inject({ url: '/dashboard', headers: { cookie: await world.login(world.fixture.other.id), ...json } })).json().isrcShare).toBe(1);
     // Only C, whose payload has no external_ids at all (as development-mode apps receive them).
     const onlyC = await createUser(database().db);
-    await replaceSnapshot(database().db, { userId: onlyC.id, snapshotDate: '2024-06-01', timeRange: 'long_term', trackIds: [fixture.id('C')] });
-    const cOnly = await login(onlyC.id);
-    const facts = (await app.inject({ url: '/dashboard', headers: { cookie: cOnly, ...json } })).json();
+    await replaceSnapshot(database().db, { userId: onlyC.id, snapshotDate: '2024-06-01', timeRange: 'long_term', trackIds: [world.fixture.id('C')] });
+    const cOnly = await world.login(onlyC.id);
+    const facts = (await world.app.inject({ url: '/dashboard', headers: { cookie: cOnly, ...json } })).json();
     expect([facts.isrcShare, facts.avgDurationMs, facts.explicit]).toEqual([null, null, { explicit: 0, clean: 0, unknown: 1 }]);
-    const unknownPage = (await app.inject({ url: '/dashboard', headers: { cookie: cOnly } })).body;
+    const unknownPage = (await world.app.inject({ url: '/dashboard', headers: { cookie: cOnly } })).body;
     expect(unknownPage).toContain("no track's data carries external IDs");
-    const page = await app.inject({ url: '/dashboard', headers: { cookie: await login(fixture.user.id) } });
+    const page = await world.app.inject({ url: '/dashboard', headers: { cookie: await world.login(world.fixture.user.id) } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('of tracks are explicit (1 explicit, 2 clean, 2 unknown)');
     expect(page.body).toContain('of the 3 tracks with external IDs have an ISRC');
@@ -76,9 +60,9 @@ describeEachEngine('GET /dashboard', ({ database }) => {
   });
 
   it('shows the empty state and zero JSON for a user without snapshots', async () => {
-    const cookie = await login((await createUser(database().db)).id);
-    expect((await app.inject({ url: '/dashboard', headers: { cookie } })).body).toContain('Take your first snapshot');
-    expect((await app.inject({ url: '/dashboard', headers: { cookie, ...json } })).json()).toEqual({
+    const cookie = await world.login((await createUser(database().db)).id);
+    expect((await world.app.inject({ url: '/dashboard', headers: { cookie } })).body).toContain('Take your first snapshot');
+    expect((await world.app.inject({ url: '/dashboard', headers: { cookie, ...json } })).json()).toEqual({
       tracks: 0,
       snapshotDates: 0,
       releaseYears: [],

@@ -1,31 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Deps } from '../../../src/deps.js';
-import { buildTestApp } from '../../support/app.js';
+import { expect, it } from 'vitest';
 import { describeEachEngine } from '../../support/databases.js';
-import { addTestLogin, seedInsightsArchive } from '../../support/insights-fixture.js';
+import { useInsightsApp } from '../../support/insights-fixture.js';
 
 const json = { accept: 'application/json' };
 
 describeEachEngine('GET /search', ({ database }) => {
-  let app: FastifyInstance;
-  let deps: Deps;
-  let fixture: Awaited<ReturnType<typeof seedInsightsArchive>>;
-  let cookie: string;
-
-  beforeAll(async () => {
-    ({ app, deps } = await buildTestApp(database()));
-    const login = addTestLogin(app);
-    fixture = await seedInsightsArchive(database().db);
-    cookie = await login(fixture.user.id);
-  });
-  afterAll(async () => {
-    await app.close();
-    await deps.close();
-  });
+  const world = useInsightsApp(database);
 
   const search = async (q: string) => {
-    const res = await app.inject({ url: `/search?q=${encodeURIComponent(q)}`, headers: { cookie, ...json } });
+    const res = await world.app.inject({ url: `/search?q=${encodeURIComponent(q)}`, headers: { cookie: world.cookie, ...json } });
     expect(res.statusCode).toBe(200);
     return res.json() as { q: string; mode: string; results: Array<{ trackId: string; name: string; nameHtml: string; artistHtml: string; albumHtml: string | null }> };
   };
@@ -40,7 +23,7 @@ describeEachEngine('GET /search', ({ database }) => {
       q: 'gold',
       mode: 'fulltext',
       results: [
-        { trackId: fixture.id('A'), name: 'Golden Harbour', artist: 'Alpha', album: 'Album X', nameHtml: '<mark>Golden</mark> Harbour', artistHtml: 'Alpha', albumHtml: 'Album X' },
+        { trackId: world.fixture.id('A'), name: 'Golden Harbour', artist: 'Alpha', album: 'Album X', nameHtml: '<mark>Golden</mark> Harbour', artistHtml: 'Alpha', albumHtml: 'Album X' },
       ],
     });
 
@@ -80,28 +63,28 @@ describeEachEngine('GET /search', ({ database }) => {
     expect(long.q).toBe('golden '.repeat(146).trim());
     expect(letters(long)).toEqual(['A']);
 
-    const page = await app.inject({ url: `/search?q=${encodeURIComponent('<script>alert(1)</script>')}`, headers: { cookie } });
+    const page = await world.app.inject({ url: `/search?q=${encodeURIComponent('<script>alert(1)</script>')}`, headers: { cookie: world.cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.body).not.toContain('<script>alert');
     expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    const tooLong = await app.inject({ url: `/search?q=${'a'.repeat(2001)}`, headers: { cookie, ...json } });
+    const tooLong = await world.app.inject({ url: `/search?q=${'a'.repeat(2001)}`, headers: { cookie: world.cookie, ...json } });
     expect(tooLong.statusCode).toBe(400);
   });
 
   it('answers htmx with only the results list, and a browser with the whole page', async () => {
-    const partial = await app.inject({ url: '/search?q=paper', headers: { cookie, 'hx-request': 'true' } });
+    const partial = await world.app.inject({ url: '/search?q=paper', headers: { cookie: world.cookie, 'hx-request': 'true' } });
     expect(partial.statusCode).toBe(200);
     expect(partial.body).not.toContain('<html');
-    expect(partial.body).toContain(`<a class="track-name" href="/tracks/${fixture.id('B')}"><mark>Paper</mark> Moon</a>`);
-    const page = await app.inject({ url: '/search?q=paper', headers: { cookie } });
+    expect(partial.body).toContain(`<a class="track-name" href="/tracks/${world.fixture.id('B')}"><mark>Paper</mark> Moon</a>`);
+    const page = await world.app.inject({ url: '/search?q=paper', headers: { cookie: world.cookie } });
     expect(page.body).toContain('<html');
     expect(page.body).toContain('hx-get="/search"');
     expect(page.body).toContain('<mark>Paper</mark> Moon');
     expect((await search('')).results).toEqual([]);
     // The layout loads htmx from its package; nothing else of that folder is served.
     expect(page.body).toContain('<script src="/static/vendor/htmx.min.js" defer></script>');
-    const htmx = await app.inject({ url: '/static/vendor/htmx.min.js' });
+    const htmx = await world.app.inject({ url: '/static/vendor/htmx.min.js' });
     expect([htmx.statusCode, htmx.headers['content-type']]).toEqual([200, 'application/javascript; charset=utf-8']);
-    expect((await app.inject({ url: '/static/vendor/htmx.js' })).statusCode).toBe(404);
+    expect((await world.app.inject({ url: '/static/vendor/htmx.js' })).statusCode).toBe(404);
   });
 });

@@ -1,36 +1,18 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Deps } from '../../../src/deps.js';
+import { expect, it } from 'vitest';
 import { createUser } from '../../factories.js';
-import { buildTestApp } from '../../support/app.js';
 import { describeEachEngine } from '../../support/databases.js';
-import { addTestLogin, seedInsightsArchive } from '../../support/insights-fixture.js';
+import { useInsightsApp } from '../../support/insights-fixture.js';
 
 const json = { accept: 'application/json' };
 
 describeEachEngine('GET /history (time machine)', ({ database }) => {
-  let app: FastifyInstance;
-  let deps: Deps;
-  let login: (userId: number) => Promise<string>;
-  let fixture: Awaited<ReturnType<typeof seedInsightsArchive>>;
-  let cookie: string;
-
-  beforeAll(async () => {
-    ({ app, deps } = await buildTestApp(database()));
-    login = addTestLogin(app);
-    fixture = await seedInsightsArchive(database().db);
-    cookie = await login(fixture.user.id);
-  });
-  afterAll(async () => {
-    await app.close();
-    await deps.close();
-  });
+  const world = useInsightsApp(database);
 
   const moves = (body: { tracks: Array<{ trackId: string; rank: number; previousRank: number | null; movement: string; change: number }> }) =>
     body.tracks.map((t) => [t.rank, t.trackId.slice(-1), t.previousRank, t.movement, t.change]);
 
   it('shows the latest short-term snapshot by default, with a re-entry and a new track', async () => {
-    const res = await app.inject({ url: '/history', headers: { cookie, ...json } });
+    const res = await world.app.inject({ url: '/history', headers: { cookie: world.cookie, ...json } });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     // Every field of the answer, exactly: the response schema serializes it and would drop a field it lacks.
@@ -50,7 +32,7 @@ describeEachEngine('GET /history (time machine)', ({ database }) => {
       [1, 'B', null, 're', 0],
       [2, 'D', null, 'new', 0],
     ]);
-    const b = fixture.id('B');
+    const b = world.fixture.id('B');
     expect(body.tracks[0]).toEqual({
       rank: 1,
       trackId: b,
@@ -66,36 +48,36 @@ describeEachEngine('GET /history (time machine)', ({ database }) => {
   });
 
   it('counts moves up and down against the previous snapshot of the same range', async () => {
-    const feb = (await app.inject({ url: '/history?date=2024-02-05&range=short_term', headers: { cookie, ...json } })).json();
+    const feb = (await world.app.inject({ url: '/history?date=2024-02-05&range=short_term', headers: { cookie: world.cookie, ...json } })).json();
     expect(moves(feb)).toEqual([
       [1, 'B', 2, 'up', 1],
       [2, 'A', 1, 'down', 1],
       [3, 'C', null, 'new', 0],
     ]);
-    const mar = (await app.inject({ url: '/history?date=2024-03-01', headers: { cookie, ...json } })).json();
+    const mar = (await world.app.inject({ url: '/history?date=2024-03-01', headers: { cookie: world.cookie, ...json } })).json();
     expect(moves(mar)).toEqual([
       [1, 'C', 3, 'up', 2],
       [2, 'A', 2, 'same', 0],
     ]);
-    const jan = (await app.inject({ url: '/history?date=2024-01-10', headers: { cookie, ...json } })).json();
+    const jan = (await world.app.inject({ url: '/history?date=2024-01-10', headers: { cookie: world.cookie, ...json } })).json();
     expect([jan.previousDate, jan.nextDate, moves(jan)]).toEqual([null, '2024-02-05', [[1, 'A', null, 'new', 0], [2, 'B', null, 'new', 0]]]);
   });
 
   it('shows the nearest earlier snapshot for a date without one (or the first), and says so', async () => {
-    const between = (await app.inject({ url: '/history?date=2024-03-20', headers: { cookie, ...json } })).json();
+    const between = (await world.app.inject({ url: '/history?date=2024-03-20', headers: { cookie: world.cookie, ...json } })).json();
     expect([between.date, between.exact, between.previousDate, between.nextDate]).toEqual(['2024-03-01', false, '2024-02-05', '2024-04-01']);
-    const before = (await app.inject({ url: '/history?date=2020-01-01', headers: { cookie, ...json } })).json();
+    const before = (await world.app.inject({ url: '/history?date=2020-01-01', headers: { cookie: world.cookie, ...json } })).json();
     expect([before.date, before.exact]).toEqual(['2024-01-10', false]);
-    const page = await app.inject({ url: '/history?date=2024-03-20', headers: { cookie } });
+    const page = await world.app.inject({ url: '/history?date=2024-03-20', headers: { cookie: world.cookie } });
     expect(page.body).toContain('There is no snapshot of this range on 20 Mar 2024; this is the nearest earlier one.');
     expect(page.body).toContain('min="2024-01-10" max="2024-04-01"');
-    expect(page.body).toContain(`href="/tracks/${fixture.id('C')}"`);
+    expect(page.body).toContain(`href="/tracks/${world.fixture.id('C')}"`);
     expect(page.body).toContain('<input type="hidden" name="source" value="snapshot">');
     expect(page.body).toContain('rel="prev" href="/history?range=short_term&amp;date=2024-02-05"');
   });
 
   it('keeps each range apart: the medium-term chart has its own dates', async () => {
-    const medium = (await app.inject({ url: '/history?range=medium_term&date=2024-03-01', headers: { cookie, ...json } })).json();
+    const medium = (await world.app.inject({ url: '/history?range=medium_term&date=2024-03-01', headers: { cookie: world.cookie, ...json } })).json();
     expect([medium.date, medium.exact, medium.previousDate, moves(medium)]).toEqual([
       '2024-04-01', false, null, [[1, 'E', null, 'new', 0], [2, 'A', null, 'new', 0]],
     ]);
@@ -103,19 +85,19 @@ describeEachEngine('GET /history (time machine)', ({ database }) => {
 
   it('answers 400 for a date or range it cannot read, writes nothing, and never shows another user\'s snapshot', async () => {
     for (const url of ['/history?date=2024-02-30', '/history?date=yesterday', '/history?range=forever', `/history?date=${'9'.repeat(40)}`]) {
-      const res = await app.inject({ url, headers: { cookie, ...json } });
+      const res = await world.app.inject({ url, headers: { cookie: world.cookie, ...json } });
       expect([url, res.statusCode, res.json().error.code]).toEqual([url, 400, expect.any(String)]);
     }
-    const page = await app.inject({ url: '/history?date=nope', headers: { cookie } });
+    const page = await world.app.inject({ url: '/history?date=nope', headers: { cookie: world.cookie } });
     expect(page.statusCode).toBe(400);
     expect(page.body).toContain('is not a date: use YYYY-MM-DD');
-    const other = (await app.inject({ url: '/history', headers: { cookie: await login(fixture.other.id), ...json } })).json();
+    const other = (await world.app.inject({ url: '/history', headers: { cookie: await world.login(world.fixture.other.id), ...json } })).json();
     expect(moves(other)).toEqual([[1, 'F', null, 'new', 0], [2, 'A', null, 'new', 0]]);
   });
 
   it('shows the empty state for a user with no snapshots', async () => {
-    const empty = await login((await createUser(database().db)).id);
-    expect((await app.inject({ url: '/history', headers: { cookie: empty } })).body).toContain('Take your first snapshot');
-    expect((await app.inject({ url: '/history', headers: { cookie: empty, ...json } })).json()).toEqual({ range: 'short_term', requestedDate: null, date: null, tracks: [] });
+    const empty = await world.login((await createUser(database().db)).id);
+    expect((await world.app.inject({ url: '/history', headers: { cookie: empty } })).body).toContain('Take your first snapshot');
+    expect((await world.app.inject({ url: '/history', headers: { cookie: empty, ...json } })).json()).toEqual({ range: 'short_term', requestedDate: null, date: null, tracks: [] });
   });
 });
