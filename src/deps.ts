@@ -86,8 +86,12 @@ export interface DepsOverrides {
   spotify?: Partial<Omit<SpotifyClientOptions, 'clock'>> & { redirectUri?: string };
   /** Demo mode: use this fake Spotify (owned by the caller) instead of starting one. */
   fakeSpotify?: FakeSpotify;
-  /** Job runner settings (tests: fast polling, short retries). */
-  jobs?: { pollingIntervalSeconds?: number; retryPolicy?: RetryPolicy };
+  /**
+   * Job runner settings (tests: fast polling, short retries). `postgresUrl` gives pg-boss its
+   * own pool even though the database was handed in, as a deployed instance has (tests that
+   * run several instances against one PostgreSQL).
+   */
+  jobs?: { pollingIntervalSeconds?: number; retryPolicy?: RetryPolicy; postgresUrl?: string };
 }
 
 /** A 429 asking us to wait longer than this fails the call (callers reschedule) instead of blocking. */
@@ -164,7 +168,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const jobs = createJobRunner({
     database,
     // PostgreSQL: pg-boss gets its own small pool. Embedded (or a database handed in): our handle.
-    postgresUrl: !overrides.database && config.database.kind === 'postgres' ? config.database.url : undefined,
+    postgresUrl: overrides.jobs?.postgresUrl ?? (!overrides.database && config.database.kind === 'postgres' ? config.database.url : undefined),
     clock,
     logger,
     capture,
