@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './executor.js';
 import { trackArtistNames } from './track-artists.js';
-import { visibleTracks } from './visible-tracks.js';
+import { visibleTrack } from './visible-tracks.js';
 
 /** A window of whole months, first day of the first month to the last day of the last. */
 export interface MonthWindow {
@@ -47,7 +47,7 @@ export async function listMonthlyDistinctArtists(db: Db, userId: number, window:
     credits as materialized (
       select t.track_id, a.artist
       from (select distinct track_id from monthly) d
-      join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
+      cross join lateral (${visibleTrack(db, userId, 'd.track_id')}) t
       cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
     )
     select to_char(m, 'YYYY-MM') as month, count(*)::int as count
@@ -78,7 +78,7 @@ export async function listConsistentArtists(db: Db, userId: number, window: Mont
     credits as materialized (
       select t.track_id, a.artist
       from (select distinct track_id from days) d
-      join (${visibleTracks(db, userId)}) t on t.track_id = d.track_id
+      cross join lateral (${visibleTrack(db, userId, 'd.track_id')}) t
       cross join lateral unnest(${trackArtistNames('t')}) as a(artist)
     )
     select artist, count(*)::int as dates

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './executor.js';
-import { visibleTracks } from './visible-tracks.js';
+import { visibleTrack } from './visible-tracks.js';
 
 export interface DashboardFacts {
   tracks: number;
@@ -60,7 +60,7 @@ export async function getDashboardFacts(db: Db, userId: number): Promise<Dashboa
         t.raw_json->'album'->>'name' as album_name,
         t.raw_json->'album'->'artists'->0->>'name' as album_artist
       from mine
-      join (${visibleTracks(db, userId)}) t on t.track_id = mine.track_id
+      cross join lateral (${visibleTrack(db, userId, 'mine.track_id')}) t
     )
     select
       (select count(*)::int from facts) as tracks,

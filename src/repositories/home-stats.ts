@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './executor.js';
-import { visibleTracks } from './visible-tracks.js';
+import { visibleTrack } from './visible-tracks.js';
 
 /** The home page's figures for one user, each computed in SQL over that user's slice only. */
 
@@ -100,7 +100,6 @@ export interface ConsistentArtist {
  * of sorting every row as count(distinct ...) would.
  */
 export async function findMostConsistentArtist(db: Db, userId: number): Promise<ConsistentArtist | undefined> {
-  const tracks = visibleTracks(db, userId);
   const row = await db
     .with('track_dates', (qb) =>
       qb.selectFrom('snapshots').select(['track_id', 'snapshot_date']).where('user_id', '=', userId).groupBy(['track_id', 'snapshot_date']),
@@ -108,7 +107,7 @@ export async function findMostConsistentArtist(db: Db, userId: number): Promise<
     .with('artist_dates', (qb) =>
       qb
         .selectFrom('track_dates as d')
-        .innerJoin(tracks.as('t'), 't.track_id', 'd.track_id')
+        .innerJoinLateral(visibleTrack(db, userId, 'd.track_id').as('t'), (join) => join.onTrue())
         .select(['t.artist_name', 'd.snapshot_date'])
         .groupBy(['t.artist_name', 'd.snapshot_date']),
     )

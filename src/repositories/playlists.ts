@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { JsonObject } from '../db/schema.js';
 import type { TimeRange } from '../lib/time-ranges.js';
 import type { Db } from './executor.js';
-import { visibleTracks } from './visible-tracks.js';
+import { visibleTrack } from './visible-tracks.js';
 
 /**
  * The playlist feature's SQL: the track selections behind each playlist source (one user's
@@ -47,7 +47,7 @@ export async function listForgottenGems(
     .having(sql<string>`max(s.snapshot_date)`, '<=', window.to);
   return db
     .selectFrom(charted.as('g'))
-    .innerJoin(visibleTracks(db, userId).as('t'), 't.track_id', 'g.track_id')
+    .innerJoinLateral(visibleTrack(db, userId, 'g.track_id').as('t'), (join) => join.onTrue())
     .select(['g.track_id', 't.name', 't.artist_name', 't.spotify_url'])
     .orderBy('g.dates', 'desc')
     .orderBy('g.best_rank', 'asc')
@@ -88,7 +88,7 @@ export async function listRecentDiscoveries(db: Db, userId: number, limit: numbe
     .groupBy('s.track_id');
   return db
     .selectFrom(discovered.as('d'))
-    .innerJoin(visibleTracks(db, userId).as('t'), 't.track_id', 'd.track_id')
+    .innerJoinLateral(visibleTrack(db, userId, 'd.track_id').as('t'), (join) => join.onTrue())
     .select(['d.track_id', 't.name', 't.artist_name', 't.spotify_url'])
     .orderBy('d.place')
     .orderBy('d.track_id')
@@ -100,7 +100,7 @@ export async function listRecentDiscoveries(db: Db, userId: number, limit: numbe
 export async function listSnapshotTracks(db: Db, userId: number, snapshotDate: string, timeRange: TimeRange): Promise<SelectedTrack[]> {
   return db
     .selectFrom('snapshots as s')
-    .innerJoin(visibleTracks(db, userId).as('t'), 't.track_id', 's.track_id')
+    .innerJoinLateral(visibleTrack(db, userId, 's.track_id').as('t'), (join) => join.onTrue())
     .select(['s.track_id', 't.name', 't.artist_name', 't.spotify_url'])
     .where('s.user_id', '=', userId)
     .where('s.snapshot_date', '=', snapshotDate)

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { TimeRange } from '../lib/time-ranges.js';
 import type { Db } from './executor.js';
-import { visibleTracks } from './visible-tracks.js';
+import { visibleTrack } from './visible-tracks.js';
 
 export interface SnapshotNeighbours {
   /** The snapshot shown: the requested date, or the nearest earlier one (or the first, when none is earlier). */
@@ -78,7 +78,7 @@ export async function listSnapshotWithMovement(
         where e.user_id = ${userId} and e.track_id = s.track_id and e.snapshot_date < ${previous}::date and e.time_range = ${range}
       )) as returning
     from snapshots s
-    join (${visibleTracks(db, userId)}) t on t.track_id = s.track_id
+    cross join lateral (${visibleTrack(db, userId, 's.track_id')}) t
     left join snapshots p
       on p.user_id = ${userId} and p.snapshot_date = ${previous}::date and p.time_range = ${range} and p.track_id = s.track_id
     where s.user_id = ${userId} and s.time_range = ${range} and s.snapshot_date = ${date}
