@@ -111,7 +111,15 @@ export interface TimeMachine {
   tracks: TimeMachineEntry[];
 }
 
-export async function getTimeMachine(db: Db, userId: number, range: TimeRange, requested: string | null): Promise<TimeMachine | undefined> {
+/**
+ * Cached per user, range and requested date: a past snapshot and its movements change only when
+ * the user's archive does (a capture, an import or a deletion moves its version).
+ */
+export async function getTimeMachine(db: Db, cache: InsightCache, userId: number, range: TimeRange, requested: string | null): Promise<TimeMachine | undefined> {
+  return cache.get(db, userId, `history:${range}:${requested ?? 'latest'}`, () => loadTimeMachine(db, userId, range, requested));
+}
+
+async function loadTimeMachine(db: Db, userId: number, range: TimeRange, requested: string | null): Promise<TimeMachine | undefined> {
   const around = await findSnapshotNeighbours(db, userId, range, requested);
   if (!around) return undefined;
   const rows = await listSnapshotWithMovement(db, userId, range, around.date, around.previous);

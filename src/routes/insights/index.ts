@@ -16,7 +16,7 @@ export function insightRoutes(deps: Deps): FastifyPluginAsync {
     const cache = new InsightCache();
     await app.register(analyticsRoutes(deps, cache));
     await app.register(dashboardRoutes(deps, cache));
-    await app.register(timeMachineRoutes(deps));
+    await app.register(timeMachineRoutes(deps, cache));
     await app.register(trackRoutes(deps, cache));
     await app.register(searchRoutes(deps));
   };

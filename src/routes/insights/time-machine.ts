@@ -4,6 +4,7 @@ import { isTimeRange, TIME_RANGES, type TimeRange } from '../../lib/time-ranges.
 import type { Deps } from '../../deps.js';
 import { isIsoDate } from '../../lib/dates.js';
 import { ValidationError } from '../../lib/errors.js';
+import type { InsightCache } from '../../services/insight-cache.js';
 import { getTimeMachine } from '../../services/insights.js';
 import { contract } from '../contracts.js';
 import { currentUserId, requireUser } from '../plugins/session.js';
@@ -14,7 +15,7 @@ import { TimeMachineJson, TimeMachineQuery as Query } from './schemas.js';
  * GET /history?date=YYYY-MM-DD&range=short_term: the top 50 of that snapshot (or the nearest
  * earlier one, stated), each with its movement since the previous snapshot of the range.
  */
-export function timeMachineRoutes(deps: Deps): FastifyPluginAsync {
+export function timeMachineRoutes(deps: Deps, cache: InsightCache): FastifyPluginAsync {
   return async (app) => {
     const schema = contract({ querystring: Query, json: TimeMachineJson });
     app.get<{ Querystring: Static<typeof Query> }>('/history', { preHandler: requireUser, schema }, async (request, reply) => {
@@ -24,7 +25,7 @@ export function timeMachineRoutes(deps: Deps): FastifyPluginAsync {
         request,
         reply,
         { view: 'insights/time-machine.eta', title: 'Time machine' },
-        () => getTimeMachine(deps.database.db, userId, range, date),
+        () => getTimeMachine(deps.database.db, cache, userId, range, date),
         (data) => ({ view: { data, range, ranges: TIME_RANGES }, json: data }),
         { range, requestedDate: date, date: null, tracks: [] },
       );

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { replaceSnapshot } from '../../../src/repositories/snapshots.js';
 import { createUser } from '../../factories.js';
 import { describeEachEngine } from '../../support/databases.js';
 import { useInsightsApp } from '../../support/insights-fixture.js';
@@ -93,6 +94,20 @@ describeEachEngine('GET /history (time machine)', ({ database }) => {
     expect(page.body).toContain('is not a date: use YYYY-MM-DD');
     const other = (await world.app.inject({ url: '/history', headers: { cookie: await world.login(world.fixture.other.id), ...json } })).json();
     expect(moves(other)).toEqual([[1, 'F', null, 'new', 0], [2, 'A', null, 'new', 0]]);
+  });
+
+  it('shows a new snapshot, and its neighbours, as soon as it lands (the cached view is refreshed)', async () => {
+    const { user, id } = world.fixture;
+    const at = (url: string) => world.app.inject({ url, headers: { cookie: world.cookie, ...json } }).then((r) => r.json());
+    expect((await at('/history')).date).toBe('2024-04-01');
+    expect((await at('/history?date=2024-04-01')).nextDate).toBeNull();
+    await replaceSnapshot(database().db, { userId: user.id, snapshotDate: '2024-05-02', timeRange: 'short_term', trackIds: [id('D'), id('A')] });
+    const latest = await at('/history');
+    expect([latest.date, latest.previousDate, moves(latest)]).toEqual(['2024-05-02', '2024-04-01', [[1, 'D', 2, 'up', 1], [2, 'A', null, 're', 0]]]);
+    expect((await at('/history?date=2024-04-01')).nextDate).toBe('2024-05-02');
+    await replaceSnapshot(database().db, { userId: user.id, snapshotDate: '2024-05-02', timeRange: 'short_term', trackIds: [] });
+    expect((await at('/history')).date).toBe('2024-04-01');
+    expect((await at('/history?date=2024-04-01')).nextDate).toBeNull();
   });
 
   it('shows the empty state for a user with no snapshots', async () => {
