@@ -52,6 +52,9 @@ try {
   if (extraUsers > 0 && !reused) {
     totalRows += (await generateInsightsData(database.db, { users: extraUsers, years, endDate: '2026-06-30', prefix: 'extra', catalogue: Math.max(10_000, users * 2000) })).rows;
   }
+  // A long-lived database has been vacuumed: its visibility map lets the user-key lookups be
+  // index-only. Right after a bulk insert it is empty, which is not what a deploy serves from.
+  if (!reused) await sql`vacuum (analyze) snapshots`.execute(database.db);
   const sizes = await sql<{ rows: number; mb: number }>`
     select (select count(*)::int from snapshots) as rows, round(pg_total_relation_size('snapshots') / 1048576.0)::int as mb`.execute(database.db);
   console.log(`data: ${users} user(s) x ${years} year(s) requested, ${extraUsers} more in the table; ${sizes.rows[0]!.rows} snapshot rows (${sizes.rows[0]!.mb} MB with indexes), generated in ${((performance.now() - started) / 1000).toFixed(1)} s (expected ${totalRows})`);
