@@ -9,7 +9,20 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The postinstall (the embedded database image) skips itself here: its script is not copied yet,
+# so this layer stays cached until the lockfile changes.
 RUN npm ci --omit=dev --no-audit --no-fund
+# The embedded database image (src/db/pglite-image.ts) for a fresh DATA_DIR (EMBEDDED_IN_PRODUCTION
+# deploys; unused with DATABASE_URL): built from the same migrations and src as the final stage, so
+# its manifest matches there; the `ls` fails the build if none was made (the script itself only
+# warns, so that `npm install` never fails on it). Made readable to all: it is built as root and
+# read as `node`, and PGlite leaves some files at 0600. Rebuilt (~15 s) when src or migrations change.
+COPY migrations ./migrations
+COPY src ./src
+COPY scripts/build-pglite-image.ts ./scripts/
+RUN node --import tsx scripts/build-pglite-image.ts \
+ && ls node_modules/.cache/music-time-machine/pglite-images/*/manifest.json \
+ && chmod -R a+rX node_modules/.cache/music-time-machine
 
 FROM node:20-bookworm-slim
 WORKDIR /app

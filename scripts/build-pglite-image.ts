@@ -3,10 +3,11 @@
 // install: without the image, a fresh start initialises a new cluster as it always did.
 // By hand: node --import tsx scripts/build-pglite-image.ts
 import { buildPgliteImage } from '../src/db/pglite-image-build.js';
+import { installJobQueues } from '../src/jobs/runner.js';
 
 const started = performance.now();
 try {
-  const { path, built } = await buildPgliteImage();
+  const { path, built } = await buildPgliteImage({ prepare: installJobQueues });
   const ms = Math.round(performance.now() - started);
   console.log(built ? `embedded database image built in ${ms} ms: ${path}` : `embedded database image up to date: ${path}`);
 } catch (error) {

@@ -1,14 +1,15 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { createDeps, type Deps } from './deps.js';
+import type { Deps } from './deps.js';
 import { toIsoDate } from './lib/dates.js';
 import { environmentWithFile } from './lib/env-file.js';
-import { connectDemoListeners, seedDemoHistory } from './services/demo-seed.js';
 import { AppError, errorMessage } from './lib/errors.js';
 import { loadRuntimeConfig } from './runtime-config.js';
+// The app itself (deps.js, app.js and all they import) loads in startServer, once the embedded
+// database has started: see there.
 
 /** How long a shutdown may take before in-flight requests are cut off. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -40,22 +41,36 @@ export interface StartOptions {
 
 /** config -> deps -> migrate -> app -> listen, with graceful shutdown on SIGTERM/SIGINT. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const deps = await createDeps(config);
+  // Embedded: PGlite starts first (lock, copy of the image, then ~1 s compiling its WebAssembly
+  // in its worker thread), and this thread loads the app's modules (~1 s) meanwhile instead of
+  // before. PostgreSQL: createDeps opens the pool as before.
+  const opening = config.database.kind === 'embedded' ? openDatabase(config.database, undefined, { startFromImage: true }) : undefined;
+  opening?.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
   let app: FastifyInstance;
+  let modules: AppModules;
+  let database: Database | undefined;
+  try {
+    modules = await loadAppModules();
+    database = await opening;
+  } catch (error) {
+    await opening?.then((opened) => opened.close(), () => {});
+    throw error;
+  }
+  const deps = await modules.createDeps(config, database ? { database } : {});
   let listenHost = config.host;
   try {
     const { applied } = await migrateToLatest(deps.database.db);
     if (applied.length) deps.logger.info({ applied }, 'applied database migrations');
     // Scheduled captures (SNAPSHOT_CRON); stopped by deps.close() in the graceful shutdown.
     await deps.jobs.start();
-    app = await buildApp(deps);
+    app = await modules.buildApp(deps);
     listenHost = await listen(app, config, deps);
   } catch (error) {
     await deps.close();
     throw error;
   }
 
-  const demoSeed = startDemoSeed(deps);
+  const demoSeed = startDemoSeed(deps, modules.demoSeed);
 
   let resolveStopped!: (code: number) => void;
   const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
@@ -136,8 +151,19 @@ async function listen(app: FastifyInstance, config: Config, deps: Deps): Promise
   }
 }
 
+interface AppModules {
+  createDeps: typeof import('./deps.js').createDeps;
+  buildApp: typeof import('./app.js').buildApp;
+  demoSeed: typeof import('./services/demo-seed.js');
+}
+
+async function loadAppModules(): Promise<AppModules> {
+  const [{ createDeps }, { buildApp }, demoSeed] = await Promise.all([import('./deps.js'), import('./app.js'), import('./services/demo-seed.js')]);
+  return { createDeps, buildApp, demoSeed };
+}
+
 /** Demo mode: a year of daily history for the demo listeners, written in the background. */
-function startDemoSeed(deps: Deps): { done: Promise<void>; stop(): Promise<void> } {
+function startDemoSeed(deps: Deps, { connectDemoListeners, seedDemoHistory }: AppModules['demoSeed']): { done: Promise<void>; stop(): Promise<void> } {
   const fake = deps.spotify.fake;
   if (!fake) return { done: Promise.resolve(), stop: async () => {} };
   const abort = new AbortController();

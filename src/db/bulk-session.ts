@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from './kysely.js';
 import type pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { DB } from './schema.js';

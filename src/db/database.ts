@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from './kysely.js';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { copyInBatches, copyStatement, postgresBulkSession, type WithBulkSession } from './bulk-session.js';

@@ -1,19 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import {
-  CompiledQuery,
-  Kysely as KyselyClass,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type DatabaseConnection,
-  type DatabaseIntrospector,
-  type Dialect,
-  type DialectAdapter,
-  type Driver,
-  type Kysely,
-  type QueryCompiler,
-  type TransactionSettings,
-} from 'kysely';
+import type { DatabaseConnection, DatabaseIntrospector, Dialect, DialectAdapter, Driver, QueryCompiler, TransactionSettings } from 'kysely';
+import { CompiledQuery, Kysely as KyselyClass, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Kysely } from './kysely.js';
 import { PgliteWorkerConnection, toError } from './pglite-connection.js';
 import type { DB } from './schema.js';
 import { SingleConnectionLock } from './single-connection-lock.js';

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { openEmbedded } from './database.js';
 import { MIGRATIONS_DIR, migrateToLatest } from './migrate.js';
 import { currentManifest, DEFAULT_IMAGE_DIR, imageKey } from './pglite-image.js';
+import type { DB } from './schema.js';
 
 export interface BuiltImage {
   path: string;
@@ -10,12 +12,23 @@ export interface BuiltImage {
   built: boolean;
 }
 
+export interface ImageBuildOptions {
+  imageDir?: string;
+  migrationsDir?: string;
+  /**
+   * What the first start creates after the migrations, done once here instead: pg-boss's schema
+   * and queues (`installJobQueues` from jobs/runner.ts; db/ does not import jobs/, so the caller
+   * passes it). The manifest names the pg-boss version it was made with.
+   */
+  prepare: (db: Kysely<DB>) => Promise<void>;
+}
+
 /**
  * Builds the migrated PGlite data folder that fresh starts copy (see pglite-image.ts): a new
- * cluster opened exactly as the app opens one, every migration applied, closed cleanly. Built in
- * a dot-folder and renamed into place, so readers never see half an image.
+ * cluster opened exactly as the app opens one, every migration applied, `prepare` run, closed
+ * cleanly. Built in a dot-folder and renamed into place, so readers never see half an image.
  */
-export async function buildPgliteImage(imageDir = DEFAULT_IMAGE_DIR, migrationsDir = MIGRATIONS_DIR): Promise<BuiltImage> {
+export async function buildPgliteImage({ imageDir = DEFAULT_IMAGE_DIR, migrationsDir = MIGRATIONS_DIR, prepare }: ImageBuildOptions): Promise<BuiltImage> {
   const manifest = currentManifest(migrationsDir);
   const path = join(imageDir, imageKey(manifest));
   if (existsSync(join(path, 'manifest.json'))) return { path, built: false };
@@ -25,6 +38,7 @@ export async function buildPgliteImage(imageDir = DEFAULT_IMAGE_DIR, migrationsD
     const database = await openEmbedded({ dataDir: work });
     try {
       await migrateToLatest(database.db, migrationsDir);
+      await prepare(database.db);
     } finally {
       await database.close();
     }

@@ -13,23 +13,39 @@ import { MIGRATIONS_DIR } from './migrate.js';
  * `npm install` (the postinstall script, scripts/build-pglite-image.ts) into node_modules/.cache,
  * never committed: it is ~30 MB of files that would change with every migration.
  *
+ * The image also holds pg-boss's schema and the app's queues (the build's `prepare` step), which
+ * the first start would otherwise create: pg-boss then finds its schema at the version it expects
+ * and changes nothing.
+ *
  * An image is used only when its manifest proves it is what a fresh start would have built: the
- * same PGlite version, and migrations that are a prefix of the shipped ones, file contents equal
- * (sha256). Newer migrations are then applied by the usual migrator on start. Anything else (no
- * image, another PGlite, an edited migration) falls back to a new cluster, as before.
+ * same PGlite and pg-boss versions, and migrations that are a prefix of the shipped ones, file
+ * contents equal (sha256). Newer migrations are then applied by the usual migrator on start.
+ * Anything else (no image, another PGlite or pg-boss, an edited migration) falls back to a new
+ * cluster, as before.
  */
 export const DEFAULT_IMAGE_DIR = fileURLToPath(new URL('../../node_modules/.cache/music-time-machine/pglite-images/', import.meta.url));
 
 export interface ImageManifest {
-  format: 1;
+  /** 2: the image holds pg-boss's schema and queues (1, before: migrations only). */
+  format: 2;
   pglite: string;
+  /** The pg-boss whose schema the image holds (a pg-boss upgrade builds a new image). */
+  pgBoss: string;
   migrations: Array<{ name: string; sha256: string }>;
 }
 
 export function pgliteVersion(): string {
-  const require = createRequire(import.meta.url);
   // The package's exports hide package.json; its entry point sits in dist/.
-  const entry = require.resolve('@electric-sql/pglite');
+  return packageVersion('@electric-sql/pglite');
+}
+
+/** pg-boss's entry point sits in src/. */
+export function pgBossVersion(): string {
+  return packageVersion('pg-boss');
+}
+
+function packageVersion(name: string): string {
+  const entry = createRequire(import.meta.url).resolve(name);
   const packageJson = join(dirname(dirname(entry)), 'package.json');
   return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
@@ -40,8 +56,9 @@ export function currentManifest(migrationsDir = MIGRATIONS_DIR): ImageManifest {
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort();
   return {
-    format: 1,
+    format: 2,
     pglite: pgliteVersion(),
+    pgBoss: pgBossVersion(),
     migrations: names.map((file) => ({
       name: file.replace(/\.sql$/, ''),
       sha256: createHash('sha256').update(readFileSync(join(migrationsDir, file))).digest('hex'),
@@ -56,7 +73,7 @@ export function imageKey(manifest: ImageManifest): string {
 
 /** True when an image built for `image` may stand in for a fresh start under `current`. */
 export function isUsableImage(image: ImageManifest, current: ImageManifest): boolean {
-  if (image.format !== 1 || image.pglite !== current.pglite) return false;
+  if (image.format !== 2 || image.pglite !== current.pglite || image.pgBoss !== current.pgBoss) return false;
   if (image.migrations.length === 0 || image.migrations.length > current.migrations.length) return false;
   return image.migrations.every((m, i) => m.name === current.migrations[i]!.name && m.sha256 === current.migrations[i]!.sha256);
 }

@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery } from '../db/kysely.js';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import plans from 'pg-boss/src/plans.js';

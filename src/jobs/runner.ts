@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { toIsoDate } from '../lib/dates.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { Db } from '../repositories/executor.js';
 import type { CaptureDeps } from '../services/capture.js';
 import type { RetryPolicy } from '../services/capture-runs.js';
 import { bossDbOver, bossDbOverPool, withUnrecordedCompletions } from './boss-db.js';
@@ -98,10 +99,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       if (started) return;
       started = true;
       await boss.start();
-      // Jobs left behind by a crash expire after 15 minutes and are retried by pg-boss.
-      await ensureQueue(boss, { name: QUEUES.schedule, policy: 'standard', retryLimit: 2, retryDelay: 60 });
-      // 'short': at most one waiting job per singleton key (user and day), whoever sends it.
-      await ensureQueue(boss, { name: QUEUES.capture, policy: 'short', retryLimit: 2, retryDelay: 60, expireInSeconds: 900 });
+      await ensureQueues(boss);
       if (options.cron !== undefined) await boss.schedule(QUEUES.schedule, options.cron, {}, { tz: 'UTC' });
       if (options.work === false) return;
       await boss.work(QUEUES.schedule, { pollingIntervalSeconds, batchSize: 1 }, async () => {
@@ -134,6 +132,29 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       await boss.send(QUEUES.schedule, {});
     },
   };
+}
+
+/**
+ * pg-boss's schema and queues (ours, and the cron queue its scheduler makes), as the first start
+ * creates them, and nothing else: no worker, no schedule row, no maintenance. The embedded image
+ * build runs it (scripts/build-pglite-image.ts), so a fresh data folder starts with them in place
+ * and `start()` only checks them.
+ */
+export async function installJobQueues(db: Db): Promise<void> {
+  const boss = new PgBoss({ db: bossDbOver(db), schema: BOSS_SCHEMA, migrate: true, supervise: false, schedule: true });
+  await boss.start();
+  try {
+    await ensureQueues(boss);
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
+}
+
+async function ensureQueues(boss: PgBoss): Promise<void> {
+  // Jobs left behind by a crash expire after 15 minutes and are retried by pg-boss.
+  await ensureQueue(boss, { name: QUEUES.schedule, policy: 'standard', retryLimit: 2, retryDelay: 60 });
+  // 'short': at most one waiting job per singleton key (user and day), whoever sends it.
+  await ensureQueue(boss, { name: QUEUES.capture, policy: 'short', retryLimit: 2, retryDelay: 60, expireInSeconds: 900 });
 }
 
 async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {

@@ -3,7 +3,9 @@ import type * as Echarts from 'echarts';
 import type { TimeRange } from './time-ranges.js';
 
 // ECharts' bundled CommonJS build loads in ~60 ms; its ES module tree took ~330 ms of every start.
-const echarts = createRequire(import.meta.url)('echarts') as typeof Echarts;
+// Required on the first chart drawn, not at start-up: the server answers /healthz without it.
+let echarts: typeof Echarts | undefined;
+const loadEcharts = () => (echarts ??= createRequire(import.meta.url)('echarts') as typeof Echarts);
 
 /**
  * Charts as SVG strings rendered on the server (ECharts server-side rendering): readable without
@@ -163,7 +165,7 @@ function render(size: ChartSize & { label: string }, option: Record<string, unkn
 
 /** The one ECharts SSR call: a static drawing (no animation, transparent), without inline styles. */
 function drawSvg(width: number, height: number, option: Record<string, unknown>): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const chart = loadEcharts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, backgroundColor: 'transparent', textStyle: { fontFamily: FONT, color: TEXT }, ...option });
     return withoutInlineStyles(chart.renderToSVGString());

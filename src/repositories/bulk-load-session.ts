@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from '../db/kysely.js';
 import type { DB } from '../db/schema.js';
 
 /**

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { CaptureState } from '../db/schema.js';
 import type { TimeRange } from '../lib/time-ranges.js';
 import { inTransaction, type Db } from './executor.js';

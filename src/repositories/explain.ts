@@ -1,4 +1,5 @@
-import { sql, type CompiledQuery } from 'kysely';
+import type { CompiledQuery } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Db } from './executor.js';
 
 /** A plan node as EXPLAIN (FORMAT JSON) writes it: only the fields we read. */

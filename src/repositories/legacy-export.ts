@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Db } from './executor.js';
 
 /** Pages of one user's archive in the legacy tables' shape, by key (memory stays one page). */

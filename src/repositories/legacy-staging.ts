@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Db } from './executor.js';
 import { withSnapshotKeysRebuilt } from './snapshot-bulk.js';
 

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { JsonObject } from '../db/schema.js';
 import type { TimeRange } from '../lib/time-ranges.js';
 import type { Db } from './executor.js';

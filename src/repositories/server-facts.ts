@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Db } from './executor.js';
 
 /** What `mtm preflight` reads about the server and the schema: catalogue queries only, no data. */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { TimeRange } from '../lib/time-ranges.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { inTransaction, type Db } from './executor.js';

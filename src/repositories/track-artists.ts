@@ -1,4 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import { sql } from '../db/kysely.js';
 
 /**
  * The artists credited on a track, as a SQL array: every `name` of the payload's `artists` array

@@ -1,6 +1,6 @@
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifySchemaCompiler, SafePromiseLike } from 'fastify';
+import { loadCompile, type Compile } from '../lib/typebox-compile.js';
 import Type, { type Static, type TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
 import { TIME_RANGES } from '../lib/time-ranges.js';
 import { ValidationError } from '../lib/errors.js';
 import { MAX_NAME_LENGTH, PLAYLIST_SOURCES } from '../services/playlists.js';
@@ -73,10 +73,21 @@ const FIELD_MESSAGES: Record<string, string> = {
  * The error is a ValidationError with a message that names the field and what it must be.
  */
 export const typeboxValidator: FastifySchemaCompiler<TSchema> = ({ schema }) => {
-  const check = Compile(schema);
+  let check: ReturnType<Compile> | undefined;
+  const validate = (compiled: ReturnType<Compile>, data: unknown) =>
+    compiled.Check(data) ? { value: data } : { error: new ValidationError(messageFor(data, [...compiled.Errors(data)])) };
   return (data: unknown) => {
-    if (check.Check(data)) return { value: data };
-    return { error: new ValidationError(messageFor(data, [...check.Errors(data)])) };
+    if (check) return validate(check, data);
+    // The route's first request loads TypeBox's compiler (lib/typebox-compile.ts). Fastify takes
+    // a promise as an async validator: resolved is valid, rejected is the error, as above.
+    const validated = loadCompile().then((compile) => {
+      check ??= compile(schema);
+      const result = validate(check, data);
+      if (result.error) throw result.error;
+      return result.value;
+    });
+    // Fastify brands the promise type it accepts here (so that lint can tell it is handled).
+    return validated as unknown as SafePromiseLike<unknown>;
   };
 };
 

@@ -1,5 +1,5 @@
 import type { TSchema, Static } from 'typebox';
-import { Compile } from 'typebox/compile';
+import { loadCompile, type Compile } from '../lib/typebox-compile.js';
 import type { Clock } from '../lib/clock.js';
 import {
   SpotifyAuthError,
@@ -124,6 +124,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
 
   /** Sends one call with the retry, rate-limit and validation rules; returns the validated body. */
   async function send<S extends TSchema>(call: Call<S>): Promise<Static<S>> {
+    const compile = await loadCompile();
     let failures = 0;
     let rateLimitWaits = 0;
     for (;;) {
@@ -141,7 +142,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
         continue;
       }
 
-      if (response.ok) return parseBody(call, text);
+      if (response.ok) return parseBody(call, text, compile);
 
       if (response.status === 429) {
         const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), options.clock.now());
@@ -163,7 +164,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
         continue;
       }
 
-      throw clientError(call, response.status, text);
+      throw clientError(call, response.status, text, compile);
     }
   }
 
@@ -172,14 +173,14 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
     return Math.round(random() * backoffBaseMs * 2 ** failures);
   }
 
-  function parseBody<S extends TSchema>(call: Call<S>, text: string): Static<S> {
+  function parseBody<S extends TSchema>(call: Call<S>, text: string, compile: Compile): Static<S> {
     let body: unknown;
     try {
       body = text === '' ? undefined : JSON.parse(text);
     } catch (error) {
       throw new SpotifyResponseError(call.endpoint, 'the body is not JSON', { cause: error });
     }
-    const validator = compiled(call.schema);
+    const validator = compiled(compile, call.schema);
     if (!validator.Check(body)) {
       const first = [...validator.Errors(body)][0];
       const where = first?.instancePath ? `${first.instancePath} ${first.message}` : (first?.message ?? 'does not match');
@@ -188,7 +189,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
     return body as Static<S>;
   }
 
-  function clientError(call: Call<TSchema>, status: number, text: string): Error {
+  function clientError(call: Call<TSchema>, status: number, text: string, compile: Compile): Error {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -196,7 +197,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       json = undefined;
     }
     if (call.kind === 'token') {
-      const body = compiled(AccountsErrorBody).Check(json) ? (json as { error: string; error_description?: string }) : undefined;
+      const body = compiled(compile, AccountsErrorBody).Check(json) ? (json as { error: string; error_description?: string }) : undefined;
       const detail = body ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : `HTTP ${status}`;
       if (call.endpoint !== REFRESH_ENDPOINT) return new SpotifyAuthError(detail);
       // invalid_grant: this user's refresh token is revoked, expired or already spent. Anything
@@ -214,7 +215,7 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
       return new SpotifyRequestError(call.endpoint, status, detail);
     }
     if (status === 403 && text.trim() === NOT_REGISTERED_TEXT) return new SpotifyUserNotRegisteredError(call.endpoint);
-    const message = compiled(WebApiErrorBody).Check(json) ? (json as { error: { message: string } }).error.message : `HTTP ${status}`;
+    const message = compiled(compile, WebApiErrorBody).Check(json) ? (json as { error: { message: string } }).error.message : `HTTP ${status}`;
     if (status === 401) return new SpotifyUnauthorizedError(call.endpoint, message);
     return new SpotifyRequestError(call.endpoint, status, message);
   }
@@ -316,11 +317,11 @@ export function createSpotifyClient(options: SpotifyClientOptions) {
   };
 }
 
-const validators = new WeakMap<TSchema, ReturnType<typeof Compile>>();
-function compiled(schema: TSchema) {
+const validators = new WeakMap<TSchema, ReturnType<Compile>>();
+function compiled(compile: Compile, schema: TSchema) {
   let validator = validators.get(schema);
   if (!validator) {
-    validator = Compile(schema);
+    validator = compile(schema);
     validators.set(schema, validator);
   }
   return validator;

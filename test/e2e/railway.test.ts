@@ -37,6 +37,17 @@ describe('railway.json and the Dockerfile', () => {
     const dockerfile = await readFile(`${ROOT}Dockerfile`, 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim/m);
     expect(dockerfile).toContain('RUN npm ci --omit=dev');
+    // The embedded database image is built in the image too (npm ci skips the postinstall there:
+    // its script is not copied yet), from the same src and migrations, fails the build when
+    // missing, and is readable by the `node` user that copies it.
+    const build = dockerfile.indexOf('RUN node --import tsx scripts/build-pglite-image.ts');
+    expect(build).toBeGreaterThan(dockerfile.indexOf('RUN npm ci --omit=dev'));
+    for (const copy of ['COPY migrations ./migrations', 'COPY src ./src', 'COPY scripts/build-pglite-image.ts ./scripts/']) {
+      expect(dockerfile.indexOf(copy)).toBeGreaterThan(dockerfile.indexOf('RUN npm ci --omit=dev'));
+      expect(dockerfile.indexOf(copy)).toBeLessThan(build);
+    }
+    expect(dockerfile.slice(build)).toMatch(/^RUN node --import tsx scripts\/build-pglite-image\.ts \\\n && ls node_modules\/\.cache\/music-time-machine\/pglite-images\/\*\/manifest\.json \\\n && chmod -R a\+rX node_modules\/\.cache\/music-time-machine\n/);
+    expect(dockerfile).toContain('COPY --from=deps /app/node_modules ./node_modules');
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(cmd!)).toEqual(railway.deploy.startCommand.split(' '));
     // tsx runs the TypeScript in production: it must survive --omit=dev.

@@ -35,6 +35,16 @@ describe('lint: SQL only in repositories/, db/ and jobs/boss-db.ts', () => {
     expect(await restrictedImports(code, 'src/services/lint-fixture.ts')).toHaveLength(1);
   });
 
+  it("fails an import of Kysely's values through src/db/kysely.ts (its CommonJS build) the same way", async () => {
+    const code = "import { sql } from '../db/kysely.js';\nexport const now = sql`select now()`;\n";
+    const shimMessage =
+      "'../db/kysely.js' import is restricted from being used by a pattern. SQL belongs in src/repositories/ (or src/db/, src/jobs/boss-db.ts): add a repository function and call it.";
+    expect(await restrictedImports(code, 'src/services/lint-fixture.ts')).toEqual([shimMessage]);
+    expect(await restrictedImports(code, 'src/routes/lint-fixture.ts')).toEqual([shimMessage]);
+    expect(await restrictedImports(code.replace('../db/', './'), 'src/db/lint-fixture.ts')).toEqual([]);
+    expect(await restrictedImports(code, 'src/repositories/lint-fixture.ts')).toEqual([]);
+  });
+
   it('allows it in repositories/, db/ and jobs/boss-db.ts', async () => {
     expect(await restrictedImports(VALUE_IMPORT, 'src/repositories/lint-fixture.ts')).toEqual([]);
     expect(await restrictedImports(VALUE_IMPORT, 'src/db/lint-fixture.ts')).toEqual([]);
