@@ -1,4 +1,5 @@
-import { sql, type Expression } from 'kysely';
+import type { Expression } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Db } from './executor.js';
 
 /**

@@ -45,10 +45,16 @@ describe('lint: SQL only in repositories/, db/ and jobs/boss-db.ts', () => {
     expect(await restrictedImports(code, 'src/repositories/lint-fixture.ts')).toEqual([]);
   });
 
-  it('allows it in repositories/, db/ and jobs/boss-db.ts', async () => {
-    expect(await restrictedImports(VALUE_IMPORT, 'src/repositories/lint-fixture.ts')).toEqual([]);
-    expect(await restrictedImports(VALUE_IMPORT, 'src/db/lint-fixture.ts')).toEqual([]);
-    expect(await restrictedImports(VALUE_IMPORT, 'src/jobs/boss-db.ts')).toEqual([]);
+  it("allows Kysely's values in repositories/, db/ and jobs/boss-db.ts, from src/db/kysely.ts only", async () => {
+    const shim = (from: string) => `import { sql } from '${from}';\nexport const now = sql\`select now()\`;\n`;
+    expect(await restrictedImports(shim('../db/kysely.js'), 'src/repositories/lint-fixture.ts')).toEqual([]);
+    expect(await restrictedImports(shim('./kysely.js'), 'src/db/lint-fixture.ts')).toEqual([]);
+    expect(await restrictedImports(shim('../db/kysely.js'), 'src/jobs/boss-db.ts')).toEqual([]);
+    // 'kysely' itself would load its ES module tree at every start.
+    const esm = "'kysely' import is restricted from being used. Import Kysely's values from src/db/kysely.ts (its CommonJS build); only types from 'kysely'.";
+    expect(await restrictedImports(VALUE_IMPORT, 'src/repositories/lint-fixture.ts')).toEqual([esm]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/db/lint-fixture.ts')).toEqual([esm]);
+    expect(await restrictedImports(VALUE_IMPORT, 'src/db/kysely.ts')).toEqual([]);
   });
 
   it('allows a type-only import anywhere: a type runs no SQL', async () => {
