@@ -31,8 +31,10 @@ CREATE TABLE archive_tracks (
   search_text   text NOT NULL,
   PRIMARY KEY (user_id, track_id)
 );
--- fastupdate off: a pending list (rows not yet merged into the index) is read whole by every
--- search, whoever's rows it holds.
+-- fastupdate off: a GIN pending list (new entries not yet merged into the index) is read whole
+-- by every search, whoever's rows it holds, and while it is there the planner prices the index
+-- too high and reads the user's rows by key instead. The price is paid by writers: merged one
+-- row at a time, an import's 20,000 new rows cost about 2 s more than batched.
 CREATE INDEX archive_tracks_search_keys_idx ON archive_tracks USING gin (search_keys) WITH (fastupdate = off);
 CREATE INDEX archive_tracks_search_text_trgm_idx ON archive_tracks USING gin (user_id, search_text gin_trgm_ops) WITH (fastupdate = off);
 -- A catalogue rename refreshes the rows of every user who has the track.

@@ -65,8 +65,8 @@ export const EXPECTED_TABLES = ['archive_tracks', 'archive_versions', 'capture_s
 /** Every index the migrations create (the queries behind each page rely on them). */
 export const EXPECTED_INDEXES = [
   'archive_tracks_pkey',
+  'archive_tracks_search_keys_idx',
   'archive_tracks_search_text_trgm_idx',
-  'archive_tracks_search_vector_idx',
   'archive_tracks_track_idx',
   'archive_versions_pkey',
   'capture_status_pkey',
