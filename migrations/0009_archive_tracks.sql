@@ -31,14 +31,6 @@ CREATE TABLE archive_tracks (
   search_text   text NOT NULL,
   PRIMARY KEY (user_id, track_id)
 );
--- fastupdate off: a GIN pending list (new entries not yet merged into the index) is read whole
--- by every search, whoever's rows it holds, and while it is there the planner prices the index
--- too high and reads the user's rows by key instead. The price is paid by writers: merged one
--- row at a time, an import's 20,000 new rows cost about 2 s more than batched.
-CREATE INDEX archive_tracks_search_keys_idx ON archive_tracks USING gin (search_keys) WITH (fastupdate = off);
-CREATE INDEX archive_tracks_search_text_trgm_idx ON archive_tracks USING gin (user_id, search_text gin_trgm_ops) WITH (fastupdate = off);
--- A catalogue rename refreshes the rows of every user who has the track.
-CREATE INDEX archive_tracks_track_idx ON archive_tracks (track_id);
 
 -- A vector's words prefixed with the user's id (no positions: the index does not keep them).
 -- Words too long to stay a lexeme with the prefix (PostgreSQL's limit is 2 kB) are left out.
@@ -145,9 +137,22 @@ CREATE TRIGGER user_tracks_update_archive_tracks AFTER UPDATE ON user_tracks
 CREATE TRIGGER user_tracks_delete_archive_tracks AFTER DELETE ON user_tracks
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION archive_tracks_follow_user_tracks();
 
--- The archives already stored.
+-- The archives already stored: one pass over snapshots, which at millions of rows can take
+-- longer than the app's statement timeout (DB_STATEMENT_TIMEOUT_MS, 30 s by default), so this
+-- migration lifts it for its own transaction. The indexes are built after the rows are in: one
+-- sort each instead of one insertion per row.
+SET LOCAL statement_timeout = 0;
 INSERT INTO archive_tracks (user_id, track_id, name, search_vector, search_keys, search_text)
   SELECT p.user_id, p.track_id, v.name, v.search_vector, v.search_keys, v.search_text
   FROM (SELECT DISTINCT user_id, track_id FROM snapshots) p
   CROSS JOIN LATERAL archive_track_search(p.user_id, p.track_id) v;
+
+-- fastupdate off: a GIN pending list (new entries not yet merged into the index) is read whole
+-- by every search, whoever's rows it holds, and while it is there the planner prices the index
+-- too high and reads the user's rows by key instead. The price is paid by writers: merged one
+-- row at a time, an import's 20,000 new rows cost about 2 s more than batched.
+CREATE INDEX archive_tracks_search_keys_idx ON archive_tracks USING gin (search_keys) WITH (fastupdate = off);
+CREATE INDEX archive_tracks_search_text_trgm_idx ON archive_tracks USING gin (user_id, search_text gin_trgm_ops) WITH (fastupdate = off);
+-- A catalogue rename refreshes the rows of every user who has the track.
+CREATE INDEX archive_tracks_track_idx ON archive_tracks (track_id);
 ANALYZE archive_tracks;
