@@ -4,8 +4,10 @@
 // Protocol: the parent posts { id, op, sql, params, blob }; we answer { id, result } or { id, error }.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-// pg_trgm (typo-tolerant search, migration 0008) is a PGlite extension: loaded here so its
-// CREATE EXTENSION works as on PostgreSQL.
+// pg_trgm (typo-tolerant search, migration 0008) and btree_gin (the per-user search indexes,
+// migration 0009) are PGlite extensions: loaded here so their CREATE EXTENSION works as on
+// PostgreSQL.
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { TYPE_PARSERS } from './type-parsers.js';
 
@@ -28,7 +30,7 @@ let db;
 try {
   // loadDataDir: start from a dumped database (tests clone a migrated template this way).
   const loadDataDir = workerData.loadDataDir ? new Blob([workerData.loadDataDir]) : undefined;
-  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir, extensions: { pg_trgm } });
+  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir, extensions: { pg_trgm, btree_gin } });
   parentPort.postMessage({ id: 0, result: 'ready' });
 } catch (error) {
   parentPort.postMessage({ id: 0, error: serializeError(error) });

@@ -127,6 +127,18 @@ export interface ArchiveVersionsTable {
   changed_at: Generated<Date>;
 }
 
+/**
+ * The tracks of each user's archive with what search matches, as that user sees them; written only
+ * by triggers (migrations/0009_archive_tracks.sql), read by search.
+ */
+export interface ArchiveTracksTable {
+  user_id: number;
+  track_id: string;
+  name: string;
+  search_vector: string;
+  search_text: string;
+}
+
 export interface DB {
   users: UsersTable;
   spotify_tokens: SpotifyTokensTable;
@@ -138,6 +150,7 @@ export interface DB {
   capture_status: CaptureStatusTable;
   spotify_access_lapses: SpotifyAccessLapsesTable;
   archive_versions: ArchiveVersionsTable;
+  archive_tracks: ArchiveTracksTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -61,9 +61,13 @@ export interface PreflightReport {
 }
 
 /** Every table the migrations create; the app cannot serve without them. */
-export const EXPECTED_TABLES = ['archive_versions', 'capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_access_lapses', 'spotify_tokens', 'tracks', 'user_tracks', 'users'];
+export const EXPECTED_TABLES = ['archive_tracks', 'archive_versions', 'capture_status', 'import_runs', 'playlists', 'snapshots', 'spotify_access_lapses', 'spotify_tokens', 'tracks', 'user_tracks', 'users'];
 /** Every index the migrations create (the queries behind each page rely on them). */
 export const EXPECTED_INDEXES = [
+  'archive_tracks_pkey',
+  'archive_tracks_search_keys_idx',
+  'archive_tracks_search_text_trgm_idx',
+  'archive_tracks_track_idx',
   'archive_versions_pkey',
   'capture_status_pkey',
   'import_runs_pkey',

@@ -7,7 +7,7 @@ import { describeEachEngine } from '../support/databases.js';
  * At a few hundred thousand snapshot rows (8 users x 7 months of daily snapshots, 3 ranges x 50),
  * the plans of the insight pages' queries, read through EXPLAIN (ANALYZE): every per-user query
  * reaches snapshots through an index that leads with user_id (never a sequential scan), and
- * search goes through the full-text and trigram indexes.
+ * search goes through the per-user full-text and trigram indexes of archive_tracks.
  */
 describeEachEngine('insight queries use their indexes at volume', ({ database }) => {
   let queries: ExplainedQuery[];
@@ -43,11 +43,18 @@ describeEachEngine('insight queries use their indexes at volume', ({ database })
     }
   });
 
-  it('searches through the full-text index, and the trigram index for misspellings', () => {
+  it('searches the user\'s own tracks through the per-user full-text index, and the per-user trigram index for misspellings', () => {
     const fullText = queries.find((q) => q.page === 'search' && q.query.startsWith('full text'))!;
-    expect(fullText.indexes).toContain('tracks_search_vector_idx');
     const similar = queries.find((q) => q.page === 'search' && q.query.startsWith('similar'))!;
-    expect(similar.indexes).toContain('tracks_name_artist_trgm_idx');
+    expect(fullText.indexes).toContain('archive_tracks_search_keys_idx');
+    expect(similar.indexes).toContain('archive_tracks_search_text_trgm_idx');
+    for (const q of [fullText, similar]) {
+      // Not the catalogue's indexes (every user's tracks), no scan of any table, and the shown
+      // rows' metadata by key.
+      expect({ query: q.query, seqScans: q.seqScans, catalogueIndexes: q.indexes.filter((i) => i === 'tracks_search_vector_idx' || i === 'tracks_name_artist_trgm_idx') })
+        .toEqual({ query: q.query, seqScans: [], catalogueIndexes: [] });
+      expect(q.indexes).toContain('tracks_pkey');
+    }
   });
 
   it('reads one snapshot and one track\'s history through the keys alone', () => {
