@@ -28,7 +28,11 @@ let db;
 try {
   // loadDataDir: start from a dumped database (tests clone a migrated template this way).
   const loadDataDir = workerData.loadDataDir ? new Blob([workerData.loadDataDir]) : undefined;
-  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir, extensions: { pg_trgm } });
+  // Server settings fixed at start-up (shared_buffers...): PGlite takes them as `-c` options after
+  // its own defaults, which startParams replaces rather than extends.
+  const settings = workerData.settings ?? [];
+  const startParams = settings.length ? [...PGlite.defaultStartParams, ...settings.flatMap((s) => ['-c', s])] : undefined;
+  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir, extensions: { pg_trgm }, ...(startParams && { startParams }) });
   parentPort.postMessage({ id: 0, result: 'ready' });
 } catch (error) {
   parentPort.postMessage({ id: 0, error: serializeError(error) });
