@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
  * How a command reaches the database: the database code is imported here, on first use, so
  * `mtm --help` and the commands that never open it do not load pg, PGlite and Kysely; migrated
  * first when `migrate` is set (commands that write); opened for one bulk job when `bulkJob` is
- * set (see EMBEDDED_BULK_SETTINGS); closed when `work` ends, however it ends.
+ * set (see EMBEDDED_BULK_START); closed when `work` ends, however it ends.
  */
 export async function withCommandDatabase<T>(
   config: DatabaseConfig,

@@ -29,7 +29,7 @@ export interface PgliteOptions {
   dataDir: string;
   /** Start from this dump (a tarball from `EmbeddedDatabase.dump()`) instead of an empty database. */
   loadDataDir?: Uint8Array;
-  /** Server settings for this start, `name=value` (see EMBEDDED_BULK_SETTINGS in database.ts). */
+  /** Server settings for this start, `name=value` (see EMBEDDED_BULK_START in database.ts). */
   settings?: string[];
 }
 
