@@ -51,7 +51,7 @@ export const importSqliteCommand: Command = {
     // failure after the import committed.
     const rejects = values.rejects ? await openFileRejectSink(values.rejects) : undefined;
     try {
-      return await withCommandDatabase(config.database, { migrate: true }, async (database) => {
+      return await withCommandDatabase(config.database, { migrate: true, bulkJob: true }, async (database) => {
         const report = await importLegacyFile(database.withBulkSession, {
           sourcePath: file,
           owner,

@@ -38,12 +38,29 @@ export interface EmbeddedDatabase extends Database {
 export interface OpenOptions {
   /** Embedded, fresh folder: start from the migrated image if one fits (see pglite-image.ts). */
   startFromImage?: boolean;
+  /** Embedded: the process runs one bulk job (`mtm import-sqlite`); see EMBEDDED_BULK_START. */
+  bulkJob?: boolean;
 }
+
+/**
+ * How PGlite starts in a process that runs one bulk job and no web pages. PGlite's 128 MB of
+ * shared buffers are WebAssembly memory that is touched at start and never given back: ~100 MB
+ * of the embedded import's peak. The import does not need them: COPY and the index builds go
+ * through their own small buffer rings and sort memory, and pages written out go to the operating
+ * system's cache, not to disk. The server keeps PGlite's default (page queries reread the same
+ * tables).
+ * See docs/LEGACY-IMPORT.md for the figures.
+ */
+export const EMBEDDED_BULK_START = { settings: ['shared_buffers=16MB'] } satisfies Partial<PgliteOptions>;
 
 export async function openDatabase(config: DatabaseConfig, logger?: DatabaseLogger, options: OpenOptions = {}): Promise<Database> {
   return config.kind === 'postgres'
     ? openPostgres(config, logger)
-    : openEmbedded({ dataDir: config.dataDir, startFromImage: options.startFromImage });
+    : openEmbedded({
+        dataDir: config.dataDir,
+        startFromImage: options.startFromImage,
+        ...(options.bulkJob && EMBEDDED_BULK_START),
+      });
 }
 
 function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger?: DatabaseLogger): Database {

@@ -16,6 +16,8 @@ export interface PgliteOptions {
   dataDir: string;
   /** Start from this dump (a tarball from `EmbeddedDatabase.dump()`) instead of an empty database. */
   loadDataDir?: Uint8Array;
+  /** Server settings for this start, `name=value` (see EMBEDDED_BULK_START in database.ts). */
+  settings?: string[];
 }
 
 interface WorkerReply {

@@ -30,7 +30,11 @@ let db;
 try {
   // loadDataDir: start from a dumped database (tests clone a migrated template this way).
   const loadDataDir = workerData.loadDataDir ? new Blob([workerData.loadDataDir]) : undefined;
-  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir, extensions: { pg_trgm, btree_gin } });
+  // Server settings fixed at start-up (shared_buffers...): PGlite takes them as `-c` options after
+  // its own defaults, which startParams replaces rather than extends.
+  const settings = workerData.settings ?? [];
+  const startParams = settings.length ? [...PGlite.defaultStartParams, ...settings.flatMap((s) => ['-c', s])] : undefined;
+  db = await PGlite.create(workerData.dataDir, { parsers: TYPE_PARSERS, loadDataDir, extensions: { pg_trgm, btree_gin }, ...(startParams && { startParams }) });
   parentPort.postMessage({ id: 0, result: 'ready' });
 } catch (error) {
   parentPort.postMessage({ id: 0, error: serializeError(error) });
@@ -46,8 +50,13 @@ const handlers = {
     return shapeResult(results.at(-1) ?? {});
   },
   // COPY ... FROM '/dev/blob': PGlite's way to bulk-load, fed with one buffer of COPY text.
+  // PGlite only calls the blob's arrayBuffer() (0.5.x, _handleBlob), so it gets the buffer we
+  // were handed: a Blob would copy it, and its arrayBuffer() copy it again (~25 MB less at the
+  // embedded import's peak; the import tests cover any change in PGlite).
   async copyFrom({ sql, blob }) {
-    return shapeResult(await db.query(sql, [], { blob: new Blob([blob]) }));
+    const whole = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength;
+    const buffer = whole ? blob.buffer : blob.slice().buffer;
+    return shapeResult(await db.query(sql, [], { blob: { arrayBuffer: async () => buffer } }));
   },
   // The whole database as a tarball, for loadDataDir.
   async dump() {

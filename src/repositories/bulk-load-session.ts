@@ -12,7 +12,10 @@ export async function tuneSessionForBulkLoad(db: Kysely<DB>, engine: 'postgres' 
   await sql`set statement_timeout = 0`.execute(db); // a bulk job, not a web request
   // Staging lives in temp tables; the default 8 MB of temp buffers would spill them to disk.
   // (It only takes effect before the session's first temp table: call this first.)
-  await sql`set temp_buffers = '256MB'`.execute(db).catch(() => {});
+  // Not embedded: there the temp buffers are PGlite's WebAssembly memory, which never shrinks
+  // (the 40 MB of staged tracks alone stayed in it), and a spilled page is a write to the
+  // operating system's cache (PGlite runs without fsync).
+  if (engine === 'postgres') await sql`set temp_buffers = '256MB'`.execute(db).catch(() => {});
   // Index rebuilds: 64 MB (PostgreSQL's default) measured fastest for 2 million rows. With 512 MB
   // the sort stays in memory and runs 25% slower (it misses the CPU caches); with 32 MB it spills
   // too much. Pinned, so a server tuned for other work does not slow the import down.
