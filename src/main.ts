@@ -39,12 +39,12 @@ export interface StartOptions {
   stopWhenOrphaned?: boolean;
 }
 
-/** config -> deps -> migrate -> app -> listen, with graceful shutdown on SIGTERM/SIGINT. */
+/** config -> deps (app built meanwhile) -> migrate -> jobs -> listen, with graceful shutdown on SIGTERM/SIGINT. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // Embedded: PGlite starts first (lock, copy of the image, then ~1 s compiling its WebAssembly
   // in its worker thread), and this thread loads the app's modules (~1 s) meanwhile instead of
   // before. PostgreSQL: createDeps opens the pool as before.
-  const opening = config.database.kind === 'embedded' ? openDatabase(config.database, undefined, { startFromImage: true }) : undefined;
+  const opening = config.database.kind === 'embedded' ? openDatabase(config.database, undefined, { startFromImage: true, background: true }) : undefined;
   opening?.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
   let app: FastifyInstance;
   let modules: AppModules;
@@ -58,14 +58,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const deps = await modules.createDeps(config, database ? { database } : {});
   let listenHost = config.host;
+  // The app is built (routes and schemas, no query) while the embedded database finishes booting
+  // in its worker.
+  const building = modules.buildApp(deps);
+  building.catch(() => {}); // awaited below, after the database is known to be up
   try {
+    await deps.database.ready;
     const { applied } = await migrateToLatest(deps.database.db);
     if (applied.length) deps.logger.info({ applied }, 'applied database migrations');
     // Scheduled captures (SNAPSHOT_CRON); stopped by deps.close() in the graceful shutdown.
+    // Before listening: on the embedded database its start would otherwise queue in front of
+    // the first requests on the one connection.
     await deps.jobs.start();
-    app = await modules.buildApp(deps);
+    app = await building;
     listenHost = await listen(app, config, deps);
   } catch (error) {
+    await building.then((built) => built.close(), () => {});
     await deps.close();
     throw error;
   }
@@ -192,7 +200,8 @@ export function reportFatal(error: unknown): void {
   else process.stderr.write(`Music Time Machine could not start: ${errorMessage(error)}\n${(error as Error)?.stack ?? ''}\n`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** The process's server: configuration from the environment (and .env), started, run until stopped. */
+export async function main(): Promise<void> {
   try {
     // Started by npm (`npm start`) or npx: see StartOptions.stopWhenOrphaned.
     const underNpm = process.env.npm_lifecycle_event !== undefined || process.env.npm_command !== undefined;
@@ -203,3 +212,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exitCode = 1;
   }
 }
+
+// `node --import tsx src/main.ts` (npm run dev, the Dockerfile); `npm start` goes through bin/start.mjs.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -23,6 +23,11 @@ export interface Database {
   readonly location: string;
   /** Runs a bulk job (COPY, temp tables) on one held session; see bulk-session.ts. */
   readonly withBulkSession: WithBulkSession;
+  /**
+   * Settles when the database has answered its first query (rejects when it cannot start).
+   * Already settled unless opened with `background: true`.
+   */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +45,11 @@ export interface OpenOptions {
   startFromImage?: boolean;
   /** Embedded: the process runs one bulk job (`mtm import-sqlite`); see EMBEDDED_BULK_START. */
   bulkJob?: boolean;
+  /**
+   * Embedded: return once the folder is locked (and copied from the image), while PGlite boots
+   * in its worker (~1-2 s); `ready` says when it has. The server builds its app meanwhile.
+   */
+  background?: boolean;
 }
 
 /**
@@ -59,6 +69,7 @@ export async function openDatabase(config: DatabaseConfig, logger?: DatabaseLogg
     : openEmbedded({
         dataDir: config.dataDir,
         startFromImage: options.startFromImage,
+        background: options.background,
         ...(options.bulkJob && EMBEDDED_BULK_START),
       });
 }
@@ -89,6 +100,7 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, log
     db,
     location: redactUrl(config.url),
     withBulkSession: postgresBulkSession(guarded),
+    ready: Promise.resolve(),
     close: () => db.destroy(),
   };
 }
@@ -100,10 +112,12 @@ export interface EmbeddedOptions extends PgliteOptions {
    * cluster. The caller still runs the migrator, which applies only migrations newer than the image.
    */
   startFromImage?: boolean | { imageDir: string; migrationsDir?: string };
+  /** See OpenOptions.background. */
+  background?: boolean;
 }
 
 /** The embedded PGlite; a folder is locked to this process (see data-dir-lock.ts), memory:// is not. */
-export async function openEmbedded({ startFromImage, ...options }: EmbeddedOptions): Promise<EmbeddedDatabase> {
+export async function openEmbedded({ startFromImage, background, ...options }: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const memory = options.dataDir.startsWith('memory://');
   const folder = memory ? options.dataDir : resolve(options.dataDir);
   const lock: DataDirLock | undefined = memory ? undefined : acquireDataDirLock(folder);
@@ -116,15 +130,28 @@ export async function openEmbedded({ startFromImage, ...options }: EmbeddedOptio
       const where: { imageDir?: string; migrationsDir?: string } = typeof startFromImage === 'object' ? startFromImage : {};
       seedFromImage(pgdata, where.imageDir, where.migrationsDir);
     }
-    await sql`select 1`.execute(db); // starts the worker now, so a broken data folder fails here
   } catch (error) {
     lock?.release();
     throw error;
+  }
+  // Starts the worker now, so a broken data folder fails at start-up, not at the first page.
+  const ready = sql`select 1`.execute(db).then(() => {});
+  if (background) {
+    ready.catch(() => {}); // the caller awaits it; until then a failure is not "unhandled"
+  } else {
+    try {
+      await ready;
+    } catch (error) {
+      await db.destroy().catch(() => {});
+      lock?.release();
+      throw error;
+    }
   }
   return {
     kind: 'embedded',
     db,
     location: folder,
+    ready,
     dump: () => dialect.driver.dump(),
     withBulkSession: (work) =>
       dialect.driver.withHeldConnection(({ db: held, copyBatch }) =>
