@@ -22,7 +22,8 @@ describe('mtm explain', () => {
       'dashboard: dashboard facts',
       'history: snapshot and neighbours (1)',
       'history: snapshot and neighbours (2)',
-      'history: top 50 with movement',
+      'history: top 50 with movement (1)',
+      'history: top 50 with movement (2)',
       'track: track in archive',
       'track: rank summary per range',
       'track: rank history',
@@ -42,7 +43,7 @@ describe('mtm explain', () => {
   it('prints one line per query for a person, and refuses a bad --user', async () => {
     const { out } = await runMtm(['explain', '--user', String(userId)], data.env);
     expect(out[0]).toMatch(/^EXPLAIN \(ANALYZE, BUFFERS\) of the insight pages' queries for user \d+ on /);
-    expect(out.filter((l) => / ms {2}indexes: /.test(l))).toHaveLength(14);
+    expect(out.filter((l) => / ms {2}indexes: /.test(l))).toHaveLength(15);
     const bad = await runMtm(['explain', '--user', 'me'], data.env);
     expect([bad.code, bad.err[0]]).toEqual([2, 'mtm explain: --user takes a user id (a positive number), got "me". Run `mtm explain --help`.']);
     const nobody = await runMtm(['explain', '--user', '999999'], data.env);
