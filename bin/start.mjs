@@ -28,8 +28,7 @@ function fingerprint() {
       if (entry.isDirectory()) walk(path);
       else {
         const stat = statSync(path);
-        // Whole milliseconds: what a tool that restores a time (git, tar, utimes) keeps.
-        hash.update(`${path}\0${stat.size}\0${Math.floor(stat.mtimeMs)}\n`);
+        hash.update(`${path}\0${stat.size}\0${stat.mtimeMs}\n`);
       }
     }
   };
