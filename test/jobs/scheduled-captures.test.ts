@@ -64,9 +64,11 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
     expect(run.date).toBe('2026-07-01');
     expect(run.userIds).toEqual(expect.arrayContaining(users.map((u) => u.user.id)));
 
+    // The handler records the deferral, then sends the follow-up job: wait for both.
     await waitFor('the other four captured and the limited one deferred', async () =>
       (await captured(others.map((o) => o.user.id), '2026-07-01')) &&
-      (await findCaptureStatus(db(), limited!.user.id))?.state === 'deferred',
+      (await findCaptureStatus(db(), limited!.user.id))?.state === 'deferred' &&
+      (await waitingJobs(limited!.user.id)).length > 0,
     );
     for (const other of others) expect(topTrackCalls(fake, other.spotifyId)).toHaveLength(3);
     // One call, answered 429; no hammering while the wait runs.
@@ -150,7 +152,10 @@ describeEachEngine('scheduled captures through pg-boss', ({ database }) => {
     fake.faults.add({ path: '/v1/me/top/tracks', user: spotifyId, status: 503 });
 
     await instance.runner.runScheduledCaptures();
-    await waitFor('a planned retry', async () => (await findCaptureStatus(db(), user.id))?.state === 'retrying');
+    // The handler records the failure, then sends the retry job: wait for both.
+    await waitFor('a planned retry', async () =>
+      (await findCaptureStatus(db(), user.id))?.state === 'retrying' && (await waitingJobs(user.id)).length > 0,
+    );
     expect(await findCaptureStatus(db(), user.id)).toMatchObject({
       state: 'retrying',
       attempts: 1,
