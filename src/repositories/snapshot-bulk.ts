@@ -1,5 +1,6 @@
 import { sql } from '../db/kysely.js';
 import type { SnapshotsTable } from '../db/schema.js';
+import { withArchiveSearchIndexesBatched } from './archive-tracks.js';
 import type { Db } from './executor.js';
 
 /** Rows per statement: one JSON parameter each, a few MB at most. */
@@ -37,6 +38,9 @@ export async function insertSnapshotRowsBulk(db: Db, rows: readonly SnapshotsTab
  * index in one sort; re-adding each foreign key checks every row in one pass, and re-adding the
  * key fails the whole load on a duplicate.
  *
+ * While `load` runs, archive_tracks' search indexes queue new entries and merge them once at the
+ * end (withArchiveSearchIndexesBatched): the insert triggers add a search row per new track.
+ *
  * Must run inside the caller's transaction. The definitions are read from the catalog, so later
  * migrations are honoured. The cost: the table is locked (ACCESS EXCLUSIVE) until commit, so
  * captures and pages that read snapshots wait for it.
@@ -58,7 +62,7 @@ export async function withSnapshotKeysRebuilt<T>(db: Db, load: () => Promise<T>)
   }
   for (const i of indexes.rows) await sql`drop index ${sql.id(i.name)}`.execute(db);
 
-  const result = await load();
+  const result = await withArchiveSearchIndexesBatched(db, load);
 
   for (const c of constraints.rows.filter((k) => k.type === 'p')) {
     await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);

@@ -70,12 +70,27 @@ const EXPECTED_SNAPSHOT_REJECTS = {
   duplicate_key: 1,
 };
 
-/** The snapshots table's constraints and indexes, as definitions: what a rebuild must put back. */
+/**
+ * What a rebuild must put back: the snapshots table's constraints and indexes as definitions, its
+ * triggers with their enabled state, and the search indexes' settings (fastupdate off).
+ */
 function snapshotsKeysAndIndexes(db: Kysely<DB>) {
   return sql<{ def: string }>`
     select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'snapshots'::regclass
     union all select pg_get_indexdef(indexrelid) from pg_index where indrelid = 'snapshots'::regclass
+    union all select 'trigger ' || tgname || ' ' || tgenabled::text from pg_trigger where tgrelid = 'snapshots'::regclass and not tgisinternal
+    union all select 'index ' || relname || ' ' || coalesce(array_to_string(reloptions, ','), '') from pg_class
+      where relkind = 'i' and relname like 'archive\_tracks\_%'
     order by 1`.execute(db);
+}
+
+/** A user's search rows (archive_tracks) without the user, and their archive version. */
+async function searchRowsAndVersion(db: Kysely<DB>, userId: number) {
+  const rows = await sql<{ row: string }>`
+    select concat_ws(' | ', track_id, name, search_text, search_vector::text, replace(search_keys::text, ${`${userId}/`}, '')) as row
+    from archive_tracks where user_id = ${userId} order by track_id`.execute(db);
+  const version = await sql<{ version: string }>`select version::text from archive_versions where user_id = ${userId}`.execute(db);
+  return { rows: rows.rows.map((r) => r.row), version: version.rows[0]?.version };
 }
 
 describeEachEngine('legacy import', ({ database }) => {
@@ -269,8 +284,23 @@ describeEachEngine('legacy import', ({ database }) => {
     const directLines = await readFile(directRejects, 'utf8');
     expect(directLines.trim().split('\n')).toHaveLength(25);
     expect(directLines).toBe(await readFile(stagedRejects, 'utf8'));
-    // The key, the track index and both foreign keys are back.
+    // The key, the track index and both foreign keys are back; so are the insert triggers the
+    // direct load switched off, and the search indexes' fastupdate=off.
     expect((await schema()).rows).toEqual(schemaBefore);
+    expect(schemaBefore.map((r) => r.def)).toEqual(
+      expect.arrayContaining([
+        'trigger snapshots_insert_archive_tracks O',
+        'trigger snapshots_insert_bumps_version O',
+        'index archive_tracks_search_keys_idx fastupdate=off',
+        'index archive_tracks_search_text_trgm_idx fastupdate=off',
+      ]),
+    );
+    // The direct load adds the search rows and the version step itself: the same as the
+    // triggers give the staged load, one row per distinct track of the 62 rows loaded.
+    const directSearch = await searchRowsAndVersion(db(), direct.userId);
+    expect(directSearch).toEqual(await searchRowsAndVersion(db(), staged.userId));
+    expect(directSearch.version).toBe('1');
+    expect(directSearch.rows).toHaveLength(new Set(expected.map((r) => r.track_id)).size);
 
     // Once the owner has snapshots, a rebuild stages them again (it must skip what is present).
     const again = await run('direct-dora', 'rebuild');

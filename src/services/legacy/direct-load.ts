@@ -22,6 +22,8 @@ export function snapshotsCanLoadDirectly(source: LegacySource): boolean {
 
 export interface DirectLoadResult {
   loaded: number;
+  /** The distinct tracks of the loaded rows (what the archive's search rows are made from). */
+  loadedTrackIds: string[];
   snapshotRejected: Record<string, number>;
 }
 
@@ -47,6 +49,7 @@ export async function loadSnapshotsDirectly(
   const trackRejectRowids: number[] = [];
   const trackRejectRejected: boolean[] = [];
   const prefix = `${userId}\t`;
+  const loadedTrackIds = new Set<string>();
 
   const line = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
     const checked = checkSnapshotRow(row);
@@ -59,7 +62,10 @@ export async function loadSnapshotsDirectly(
       // snapshotsCanLoadDirectly said no date has a time; a key could now repeat unnoticed.
       throw new Error(`snapshot row ${String(row[0])} has a time in its date; this file needs the staged import`);
     }
-    if (trackIds.staged.has(checked.trackId)) return prefix + checked.fields;
+    if (trackIds.staged.has(checked.trackId)) {
+      loadedTrackIds.add(checked.trackId);
+      return prefix + checked.fields;
+    }
     const rejected = trackIds.rejected.has(checked.trackId);
     count(rejected ? 'track_rejected' : 'track_missing');
     trackRejectRowids.push(Number(row[0]));
@@ -78,5 +84,5 @@ export async function loadSnapshotsDirectly(
     }
     return page;
   });
-  return { loaded, snapshotRejected };
+  return { loaded, loadedTrackIds: [...loadedTrackIds], snapshotRejected };
 }

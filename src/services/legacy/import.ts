@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import { hashFileInBackground } from '../../lib/file-hash.js';
 import { AppError, ConflictError, errorMessage } from '../../lib/errors.js';
 import { beginSessionTransaction, endSessionTransaction, resetBulkLoadTuning, tuneSessionForBulkLoad } from '../../repositories/bulk-load-session.js';
+import { addArchiveTracks, withSnapshotInsertTriggersOff } from '../../repositories/archive-tracks.js';
 import { failImportRun, finishImportRun, markInterruptedImportRuns, startImportRun } from '../../repositories/import-runs.js';
 import {
   countStagedSnapshots,
@@ -267,9 +268,14 @@ async function landSnapshotsDirectly(
     if (await spotifyUserHasSnapshots(db, owner)) {
       throw new ConflictError(`${owner}'s archive received snapshots while the import was starting; run it again`);
     }
-    const result = await loadSnapshotsDirectly(session, context, userId, trackIds);
-    loadedAt = context.clock.now().getTime();
-    return result;
+    // The archive's search rows come from the ids the load collects, not from triggers that
+    // would keep all its rows in a transition table to find the same ids again.
+    return withSnapshotInsertTriggersOff(db, async () => {
+      const result = await loadSnapshotsDirectly(session, context, userId, trackIds);
+      loadedAt = context.clock.now().getTime();
+      await addArchiveTracks(db, userId, result.loadedTrackIds);
+      return result;
+    });
   });
   return {
     move: { staged: loaded.loaded, imported: loaded.loaded, alreadyPresent: 0, differing: 0 },
