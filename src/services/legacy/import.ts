@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { BulkSession, WithBulkSession } from '../../db/bulk-session.js';
 import type { Clock } from '../../lib/clock.js';
+import { collectGarbageNow } from '../../lib/collect-garbage.js';
 import { hashFileInBackground } from '../../lib/file-hash.js';
 import { AppError, ConflictError, errorMessage } from '../../lib/errors.js';
 import { beginSessionTransaction, endSessionTransaction, resetBulkLoadTuning, tuneSessionForBulkLoad } from '../../repositories/bulk-load-session.js';
@@ -159,6 +160,7 @@ async function runImport(
       runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath), at: clock.now() });
     }
     const tracks = await stageTracks(session, context, direct);
+    collectGarbageNow(); // the tracks' JSON is done with; see landSnapshotsDirectly
     const staged = direct ? undefined : await stageSnapshots(session, context);
 
     // Everything below lands together or not at all.
@@ -273,6 +275,9 @@ async function landSnapshotsDirectly(
     return withSnapshotInsertTriggersOff(db, async () => {
       const result = await loadSnapshotsDirectly(session, context, userId, trackIds);
       loadedAt = context.clock.now().getTime();
+      // The rest is the database's work (search rows, index builds): nothing the reading phase
+      // left on the heap is needed, and an embedded import's peak comes during the index builds.
+      collectGarbageNow();
       await addArchiveTracks(db, userId, result.loadedTrackIds);
       return result;
     });
