@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npx mtm ...`: runs the TypeScript CLI through tsx (the project has no build step).
-import { register } from 'tsx/esm/api';
+// `npx mtm ...`: the CLI from the app's bundle (bin/app-bundle.mjs) when one of the current
+// sources exists (npm's postinstall and `npm start` build it); otherwise through tsx, as it
+// never builds one itself (a command after an edit is not held up by a build).
+import { importEntry } from './app-bundle.mjs';
 
-register();
-const { runCli } = await import('../src/cli.ts');
+const { runCli } = await importEntry('cli', { build: false });
 process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   out: (line) => process.stdout.write(`${line}\n`),
