@@ -5,7 +5,7 @@ import type { Db } from './executor.js';
 // triggers keep. Every function runs inside the caller's transaction, so a failure rolls back
 // whatever setting it changed along with the rows.
 
-/** The snapshots insert triggers whose work `addArchiveTracks` does for a bulk load instead. */
+/** The snapshots insert triggers whose work `addArchiveTracksOf` does for a bulk load instead. */
 const SNAPSHOT_INSERT_TRIGGERS = ['snapshots_insert_archive_tracks', 'snapshots_insert_bumps_version'] as const;
 
 /**
@@ -35,10 +35,9 @@ export async function withArchiveSearchIndexesBatched<T>(db: Db, load: () => Pro
 
 /**
  * Runs `load` with the snapshots insert triggers that maintain archive_tracks and
- * archive_versions switched off. For a load of millions of rows by one user whose distinct
- * tracks the caller collects as it goes: the triggers would keep every inserted row in a
- * transition table and find the distinct pairs again (~0.5 s per 2 million rows). `load` must
- * end with addArchiveTracks for what it inserted.
+ * archive_versions switched off: for a load of millions of rows by one user, which the triggers
+ * would keep in a transition table to find its distinct tracks again (~1 s per 2 million rows).
+ * The caller then adds what they would have added with addArchiveTracksOf.
  */
 export async function withSnapshotInsertTriggersOff<T>(db: Db, load: () => Promise<T>): Promise<T> {
   const [archive, versions] = SNAPSHOT_INSERT_TRIGGERS;
@@ -49,20 +48,28 @@ export async function withSnapshotInsertTriggersOff<T>(db: Db, load: () => Promi
 }
 
 /**
- * What the snapshots insert triggers do for new rows of one user: a search row per track not in
- * their archive yet (archive_track_search is the triggers' own rule), and one step of their
- * archive version, so cached figures are recomputed.
+ * What the snapshots insert triggers do for a user's new rows: a search row for each track of
+ * theirs not in archive_tracks yet (archive_track_search is the triggers' own rule), and one step
+ * of their archive version, so cached figures are recomputed. The tracks are found by skipping
+ * through the (user_id, track_id, snapshot_date) index, one probe per distinct track (~0.2 s for
+ * 20,000 tracks among 2 million rows, against 1 s for a DISTINCT over the rows).
  */
-export async function addArchiveTracks(db: Db, userId: number, trackIds: readonly string[]): Promise<void> {
-  if (trackIds.length === 0) return; // no rows: the triggers would have done nothing either
+export async function addArchiveTracksOf(db: Db, userId: number): Promise<void> {
   await sql`
+    with recursive ids (track_id) as (
+      select min(track_id) from snapshots where user_id = ${userId}
+      union all
+      select (select min(s.track_id) from snapshots s where s.user_id = ${userId} and s.track_id > ids.track_id)
+      from ids where ids.track_id is not null
+    )
     insert into archive_tracks (user_id, track_id, name, search_vector, search_keys, search_text)
-    select ${userId}, t.id, v.name, v.search_vector, v.search_keys, v.search_text
-    from unnest(${trackIds as string[]}::text[]) as t(id)
-    cross join lateral archive_track_search(${userId}, t.id) v
+    select ${userId}, ids.track_id, v.name, v.search_vector, v.search_keys, v.search_text
+    from ids cross join lateral archive_track_search(${userId}, ids.track_id) v
+    where ids.track_id is not null
     order by 2
     on conflict (user_id, track_id) do nothing`.execute(db);
   await sql`
-    insert into archive_versions as v (user_id) values (${userId})
+    insert into archive_versions as v (user_id)
+    select ${userId} where exists (select 1 from snapshots where user_id = ${userId})
     on conflict (user_id) do update set version = v.version + 1, changed_at = now()`.execute(db);
 }

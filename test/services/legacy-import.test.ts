@@ -10,7 +10,7 @@ import { findUserBySpotifyId } from '../../src/repositories/users.js';
 import { importLegacyFile } from '../../src/services/legacy/import.js';
 import { openFileRejectSink, type RejectEntry } from '../../src/services/legacy/rejects.js';
 import { describeEachEngine } from '../support/databases.js';
-import { cleanTrack, dirtyLegacyData, legacyFixtureDir, UNTYPED_SCHEMA, WEIRD_TEXT, writeLegacyFile } from '../support/legacy-fixture.js';
+import { cleanTrack, dirtyLegacyData, legacyFixtureDir, UNTYPED_SCHEMA, WEIRD_TEXT, writeLegacyFile, type LegacySnapshotInput } from '../support/legacy-fixture.js';
 import { readArchive } from '../support/archive.js';
 
 const fixture = legacyFixtureDir('mtm-legacy-');
@@ -309,6 +309,41 @@ describeEachEngine('legacy import', ({ database }) => {
     // A file whose dates carry times can make two rows one key: it is always staged.
     const withTimes = await importLegacyFile(database().withBulkSession, { sourcePath: fixture.dirtyFile, owner: 'timed-dora', clock, constraints: 'rebuild' });
     expect(withTimes.snapshotLoad).toBe('rebuilt-indexes');
+  });
+
+  it('a direct load of clean chunks and a dirty one gives the staged load\'s archive, counts and rejects', async () => {
+    // 12,000 clean rows (80 days x 3 ranges x ranks 1..50), with the dirty file's rows placed
+    // inside the second chunk of 5,000: chunks 1 and 3 go out as SQLite built them, chunk 2 row by
+    // row, and the last chunk is partial. The last ten days have 50 tracks of their own, so only
+    // the clean chunk 3 brings them (their search rows come from what it collected).
+    const dirty = dirtyLegacyData();
+    const ids = Array.from({ length: 100 }, (_, i) => `clean${String(i).padStart(2, '0')}`);
+    const clean: LegacySnapshotInput[] = [];
+    for (let day = 0; day < 80; day++) {
+      const date = new Date(Date.UTC(2020, 0, 1 + day)).toISOString().slice(0, 10);
+      const dayIds = day < 70 ? ids.slice(0, 50) : ids.slice(50);
+      for (const range of ['short_term', 'medium_term', 'long_term']) dayIds.forEach((id, i) => clean.push([id, date, range, i + 1]));
+    }
+    const dirtyRows = dirty.snapshots.filter((row) => !isDateWithTime(row[1]));
+    const file = join(fixture.dir, `mixed-${database().engine}.db`);
+    writeLegacyFile(file, { tracks: [...dirty.tracks, ...ids.map((id) => cleanTrack(id))], snapshots: [...clean.slice(0, 7000), ...dirtyRows, ...clean.slice(7000)] });
+    const run = async (owner: string, constraints: 'keep' | 'rebuild') => {
+      const rejectsPath = join(fixture.dir, `mixed-${owner}-${database().engine}.jsonl`);
+      const report = await importLegacyFile(database().withBulkSession, { sourcePath: file, owner, clock, constraints, rejects: await openFileRejectSink(rejectsPath) });
+      return { report, rejects: await readFile(rejectsPath, 'utf8'), archive: (await readArchive(db(), report.userId)).snapshots, search: await searchRowsAndVersion(db(), report.userId) };
+    };
+    const staged = await run('mixed-staged', 'keep');
+    const direct = await run('mixed-direct', 'rebuild');
+
+    expect(direct.report.snapshotLoad).toBe('direct-copy');
+    expect(direct.report.snapshots).toEqual({ ...staged.report.snapshots, ms: direct.report.snapshots.ms });
+    expect(direct.report.snapshots.imported).toBe(12_000 + 62);
+    expect(direct.archive).toEqual(staged.archive);
+    expect(direct.archive).toHaveLength(12_062);
+    expect(direct.rejects.trim().split('\n')).toHaveLength(25);
+    expect(direct.rejects).toBe(staged.rejects);
+    expect(direct.search).toEqual(staged.search);
+    expect(direct.search.rows).toHaveLength(100 + 59);
   });
 
   it('a direct-copy dry run counts the same and writes nothing', async () => {

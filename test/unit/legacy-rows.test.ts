@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyLine } from '../../src/lib/copy-text.js';
 import { convertRawJson, convertSnapshot, convertTrack, exactInteger, parseSnapshotDate } from '../../src/services/legacy/rows.js';
+import { checkSnapshotRow, cleanSnapshotLineTrackId } from '../../src/services/legacy/snapshot-checks.js';
 
 describe('legacy row conversions', () => {
   it('converts integers stored loosely when exact, and only then', () => {
@@ -73,5 +74,51 @@ describe('legacy row conversions', () => {
 
   it('COPY text escapes backslash, tab, newline and carriage return, and writes \\N for NULL', () => {
     expect(copyLine(['a\\b\tc\nd\re', null, 5, '🎵 שלום'])).toBe('a\\\\b\\tc\\nd\\re\t\\N\t5\t🎵 שלום\n');
+  });
+});
+
+describe('a snapshot row as the COPY line SQLite builds (the direct load\'s clean chunks)', () => {
+  const prefix = '42\t';
+  // What LegacySource.snapshotLines makes of a row whose values are text, text, text and integer.
+  const sqliteLine = (trackId: string, date: string, range: string, rank: number) => `${prefix}${trackId}\t${date}\t${range}\t${rank}\n`;
+
+  it('passes exactly the rows of checkSnapshotRow\'s fast path, whose COPY line it then already is', () => {
+    const clean = [
+      ['4uLU6hMCjMI75M1A2tKUQC', '2024-02-29', 'short_term', 1],
+      ['x', '1999-12-31', 'medium_term', 50],
+      ['id with spaces and ünïcödé', '2024-01-01', 'long_term', 17],
+    ] as const;
+    for (const [trackId, date, range, rank] of clean) {
+      const line = sqliteLine(trackId, date, range, rank);
+      expect(cleanSnapshotLineTrackId(line, prefix.length), line).toBe(trackId);
+      const checked = checkSnapshotRow([1, trackId, date, range, rank]);
+      expect(checked).toEqual({ ok: true, trackId, fields: line.slice(prefix.length), dateHadTime: false });
+    }
+  });
+
+  it('leaves every other row to the full check: bad values, and values whose tabs or escapes would shift or break the line', () => {
+    const other = [
+      ['', '2024-01-01', 'short_term', 1],
+      ['a\tb', '2024-01-01', 'short_term', 1],
+      ['back\\slash', '2024-01-01', 'short_term', 1],
+      ['new\nline', '2024-01-01', 'short_term', 1],
+      ['carriage\rreturn', '2024-01-01', 'short_term', 1],
+      ['nul\u0000', '2024-01-01', 'short_term', 1],
+      ['t', '2024-02-30', 'short_term', 1],
+      ['t', '2024-1-01', 'short_term', 1],
+      ['t', '2024-01-01 10:00:00', 'short_term', 1],
+      ['t', '2024-01-01\tx', 'short_term', 1],
+      ['t', '2024-01-01', 'short', 1],
+      ['t', '2024-01-01', 'short_term\tx', 1],
+      ['t', '2024-01-01', 'short_term', 0],
+      ['t', '2024-01-01', 'short_term', 51],
+      ['t', '2024-01-01', 'short_term', -3],
+      ['t\t2024-01-01', '2024-01-02', 'short_term', 1],
+    ] as const;
+    for (const [trackId, date, range, rank] of other) {
+      expect(cleanSnapshotLineTrackId(sqliteLine(trackId, date, range, rank), prefix.length), JSON.stringify([trackId, date, range, rank])).toBeUndefined();
+    }
+    expect(cleanSnapshotLineTrackId(`${prefix}t\t2024-01-01\tshort_term\t05\n`, prefix.length)).toBeUndefined();
+    expect(cleanSnapshotLineTrackId(`${prefix}t\t2024-01-01\tshort_term\t5`, prefix.length)).toBeUndefined();
   });
 });

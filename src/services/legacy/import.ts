@@ -5,7 +5,7 @@ import { collectGarbageNow } from '../../lib/collect-garbage.js';
 import { hashFileInBackground } from '../../lib/file-hash.js';
 import { AppError, ConflictError, errorMessage } from '../../lib/errors.js';
 import { beginSessionTransaction, endSessionTransaction, resetBulkLoadTuning, tuneSessionForBulkLoad } from '../../repositories/bulk-load-session.js';
-import { addArchiveTracks, withSnapshotInsertTriggersOff } from '../../repositories/archive-tracks.js';
+import { addArchiveTracksOf, withArchiveSearchIndexesBatched, withSnapshotInsertTriggersOff } from '../../repositories/archive-tracks.js';
 import { failImportRun, finishImportRun, markInterruptedImportRuns, startImportRun } from '../../repositories/import-runs.js';
 import {
   countStagedSnapshots,
@@ -270,18 +270,16 @@ async function landSnapshotsDirectly(
     if (await spotifyUserHasSnapshots(db, owner)) {
       throw new ConflictError(`${owner}'s archive received snapshots while the import was starting; run it again`);
     }
-    // The archive's search rows come from the ids the load collects, not from triggers that
-    // would keep all its rows in a transition table to find the same ids again.
-    return withSnapshotInsertTriggersOff(db, async () => {
-      const result = await loadSnapshotsDirectly(session, context, userId, trackIds);
-      loadedAt = context.clock.now().getTime();
-      // The rest is the database's work (search rows, index builds): nothing the reading phase
-      // left on the heap is needed, and an embedded import's peak comes during the index builds.
-      collectGarbageNow();
-      await addArchiveTracks(db, userId, result.loadedTrackIds);
-      return result;
-    });
+    // Without the insert triggers, which would keep all its rows in a transition table to find
+    // the distinct tracks again: the search rows are added once the keys are back (below).
+    const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, userId, trackIds));
+    loadedAt = context.clock.now().getTime();
+    // The rest is the database's work (index builds, search rows): nothing the reading phase
+    // left on the heap is needed, and an embedded import's peak comes during the index builds.
+    collectGarbageNow();
+    return result;
   });
+  await withArchiveSearchIndexesBatched(db, () => addArchiveTracksOf(db, userId));
   return {
     move: { staged: loaded.loaded, imported: loaded.loaded, alreadyPresent: 0, differing: 0 },
     load: 'direct-copy',

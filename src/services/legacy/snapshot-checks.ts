@@ -49,6 +49,32 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
   return { ok: true, trackId: s.track_id, fields: copyLine([s.track_id, s.snapshot_date, s.time_range, s.rank]), dateHadTime: s.dateHadTime };
 }
 
+const RANK_TEXT = /^[1-9][0-9]?$/;
+
+/**
+ * The track id of a COPY line SQLite built from a row's text, text, text and integer values
+ * (LegacySource.snapshotLines: `line` from `start` is track_id, snapshot_date, time_range and
+ * rank joined by tabs, and a newline) when the row passes checkSnapshotRow's fast path, whose
+ * line is then exactly this one; undefined otherwise (the row needs checkSnapshotRow). A tab,
+ * newline or backslash inside a value cannot pass: the id is checked for them, and the date,
+ * range and rank must each be exact.
+ */
+export function cleanSnapshotLineTrackId(line: string, start: number): string | undefined {
+  const idEnd = line.indexOf('\t', start);
+  if (idEnd <= start) return undefined;
+  const trackId = line.slice(start, idEnd);
+  if (UNSAFE_ID.test(trackId)) return undefined;
+  const dateEnd = idEnd + 11;
+  if (line.charCodeAt(dateEnd) !== 9 || !isValidDate(line.slice(idEnd + 1, dateEnd))) return undefined;
+  const rangeEnd = line.indexOf('\t', dateEnd + 1);
+  if (rangeEnd < 0 || !isTimeRange(line.slice(dateEnd + 1, rangeEnd))) return undefined;
+  if (line.charCodeAt(line.length - 1) !== 10) return undefined;
+  const rankText = line.slice(rangeEnd + 1, -1);
+  if (!RANK_TEXT.test(rankText)) return undefined;
+  const rank = Number(rankText);
+  return rank >= MIN_RANK && rank <= MAX_RANK ? trackId : undefined;
+}
+
 function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {
   const originals = Object.fromEntries(SNAPSHOT_COLUMNS.map((c, i) => [c, originalValue(values[i])]));
   return {

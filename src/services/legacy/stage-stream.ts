@@ -7,7 +7,7 @@ import type { LegacySource } from './source.js';
 // across both tables, and the COPY text cut into chunks.
 
 /** Rows per COPY chunk (and per progress tick). */
-const IMPORT_CHUNK_ROWS = 5000;
+export const IMPORT_CHUNK_ROWS = 5000;
 /**
  * A chunk's text goes out in pieces of about this size: 5,000 tracks with real-sized raw_json
  * are ~10 MB of text, and one such string (plus its Buffer copy) per COPY write held tens of MB.
@@ -33,6 +33,7 @@ export interface StageContext extends StageOptions {
   source: LegacySource;
   progress(phase: StageProgress['phase']): void;
   countRow(): void;
+  countRows(n: number): void;
   emit(entry: RejectEntry): Promise<void>;
   checkpoint(name: string): void;
 }
@@ -45,6 +46,7 @@ export function stageContext(source: LegacySource, options: StageOptions): Stage
     source,
     progress: (phase) => options.onProgress?.({ phase, rowsRead, totalRows }),
     countRow: () => void rowsRead++,
+    countRows: (n) => void (rowsRead += n),
     emit: async (entry) => options.rejects?.write(entry),
     checkpoint: options.checkpoint ?? (() => {}),
   };
