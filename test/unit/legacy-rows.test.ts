@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyLine } from '../../src/lib/copy-text.js';
 import { convertRawJson, convertSnapshot, convertTrack, exactInteger, parseSnapshotDate } from '../../src/services/legacy/rows.js';
-import { checkSnapshotRow, cleanSnapshotLineTrackId } from '../../src/services/legacy/snapshot-checks.js';
+import { checkSnapshotRow, isCleanSnapshotPage } from '../../src/services/legacy/snapshot-checks.js';
 
 describe('legacy row conversions', () => {
   it('converts integers stored loosely when exact, and only then', () => {
@@ -77,12 +77,13 @@ describe('legacy row conversions', () => {
   });
 });
 
-describe('a snapshot row as the COPY line SQLite builds (the direct load\'s clean chunks)', () => {
+describe('a page of COPY lines SQLite built (the direct load\'s clean chunks)', () => {
   const prefix = '42\t';
-  // What LegacySource.snapshotLines makes of a row whose values are text, text, text and integer.
+  // What snapshot-line-pages.js makes of a row whose values are text, text, text and integer.
   const sqliteLine = (trackId: string, date: string, range: string, rank: number) => `${prefix}${trackId}\t${date}\t${range}\t${rank}\n`;
+  const loadable = new Set(['4uLU6hMCjMI75M1A2tKUQC', 'x', 'id with spaces and ünïcödé', 't', 'a', 'b']);
 
-  it('passes exactly the rows of checkSnapshotRow\'s fast path, whose COPY line it then already is', () => {
+  it('is clean exactly when each row passes checkSnapshotRow\'s fast path, whose COPY line it then already is, with a loadable track', () => {
     const clean = [
       ['4uLU6hMCjMI75M1A2tKUQC', '2024-02-29', 'short_term', 1],
       ['x', '1999-12-31', 'medium_term', 50],
@@ -90,18 +91,20 @@ describe('a snapshot row as the COPY line SQLite builds (the direct load\'s clea
     ] as const;
     for (const [trackId, date, range, rank] of clean) {
       const line = sqliteLine(trackId, date, range, rank);
-      expect(cleanSnapshotLineTrackId(line, prefix.length), line).toBe(trackId);
-      const checked = checkSnapshotRow([1, trackId, date, range, rank]);
-      expect(checked).toEqual({ ok: true, trackId, fields: line.slice(prefix.length), dateHadTime: false });
+      expect(isCleanSnapshotPage(line, 1, prefix, loadable), line).toBe(true);
+      expect(checkSnapshotRow([1, trackId, date, range, rank])).toEqual({ ok: true, trackId, fields: line.slice(prefix.length), dateHadTime: false });
     }
+    const page = clean.map(([trackId, date, range, rank]) => sqliteLine(trackId, date, range, rank)).join('');
+    expect(isCleanSnapshotPage(page, 3, prefix, loadable)).toBe(true);
+    expect(isCleanSnapshotPage(page, 4, prefix, loadable)).toBe(false);
+    expect(isCleanSnapshotPage(page, 3, prefix, new Set(['x', 'id with spaces and ünïcödé']))).toBe(false);
   });
 
-  it('leaves every other row to the full check: bad values, and values whose tabs or escapes would shift or break the line', () => {
+  it('leaves every other row to the full check: bad values, and values whose tabs, newlines or escapes would shift or break the line', () => {
     const other = [
       ['', '2024-01-01', 'short_term', 1],
       ['a\tb', '2024-01-01', 'short_term', 1],
       ['back\\slash', '2024-01-01', 'short_term', 1],
-      ['new\nline', '2024-01-01', 'short_term', 1],
       ['carriage\rreturn', '2024-01-01', 'short_term', 1],
       ['nul\u0000', '2024-01-01', 'short_term', 1],
       ['t', '2024-02-30', 'short_term', 1],
@@ -114,11 +117,15 @@ describe('a snapshot row as the COPY line SQLite builds (the direct load\'s clea
       ['t', '2024-01-01', 'short_term', 51],
       ['t', '2024-01-01', 'short_term', -3],
       ['t\t2024-01-01', '2024-01-02', 'short_term', 1],
+      ['new\nline', '2024-01-01', 'short_term', 1],
+      // One row whose track id holds a newline and a whole second line: two clean-looking lines.
+      [`a\t2024-01-01\tshort_term\t5\n${prefix}b`, '2024-01-02', 'long_term', 3],
     ] as const;
     for (const [trackId, date, range, rank] of other) {
-      expect(cleanSnapshotLineTrackId(sqliteLine(trackId, date, range, rank), prefix.length), JSON.stringify([trackId, date, range, rank])).toBeUndefined();
+      expect(isCleanSnapshotPage(sqliteLine(trackId, date, range, rank), 1, prefix, loadable), JSON.stringify([trackId, date, range, rank])).toBe(false);
     }
-    expect(cleanSnapshotLineTrackId(`${prefix}t\t2024-01-01\tshort_term\t05\n`, prefix.length)).toBeUndefined();
-    expect(cleanSnapshotLineTrackId(`${prefix}t\t2024-01-01\tshort_term\t5`, prefix.length)).toBeUndefined();
+    expect(isCleanSnapshotPage(`${prefix}t\t2024-01-01\tshort_term\t05\n`, 1, prefix, loadable)).toBe(false);
+    expect(isCleanSnapshotPage(`${prefix}t\t2024-01-01\tshort_term\t5`, 1, prefix, loadable)).toBe(false);
+    expect(isCleanSnapshotPage(`7\tt\t2024-01-01\tshort_term\t5\n`, 1, prefix, loadable)).toBe(false);
   });
 });

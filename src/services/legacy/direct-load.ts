@@ -2,7 +2,9 @@ import type { BulkSession } from '../../db/bulk-session.js';
 import type { LegacySource } from './source.js';
 import type { RejectEntry } from './rejects.js';
 import type { SqliteValue } from './rows.js';
-import { checkSnapshotRow, cleanSnapshotLineTrackId, reportSetRejects } from './snapshot-checks.js';
+import { checkSnapshotRow, isCleanSnapshotPage, reportSetRejects } from './snapshot-checks.js';
+import type { SnapshotLinePage } from './snapshot-line-pages.js';
+import { snapshotLinePagesAhead } from './snapshot-line-reader.js';
 import type { TrackIds } from './stage.js';
 import { IMPORT_CHUNK_ROWS, type StageContext } from './stage-stream.js';
 
@@ -66,7 +68,12 @@ export async function loadSnapshotsDirectly(
     trackRejectRejected.push(rejected);
     return undefined;
   };
-  const text = snapshotCopyText(context, prefix, (lines) => cleanPageText(lines, prefix.length, trackIds.staged), line);
+  const pages =
+    session.kind === 'postgres'
+      ? snapshotLinePagesAhead(source.path, prefix, IMPORT_CHUNK_ROWS)
+      : source.snapshotLinePages(prefix, IMPORT_CHUNK_ROWS);
+  const isClean = (page: SnapshotLinePage) => isCleanSnapshotPage(page.text!, page.rows, prefix, trackIds.staged);
+  const text = snapshotCopyText(context, pages, isClean, line);
   const loaded = await session.copyInto('snapshots', ['user_id', 'track_id', 'snapshot_date', 'time_range', 'rank'], text);
   checkpoint('staged');
   context.progress('finishing');
@@ -86,48 +93,36 @@ export async function loadSnapshotsDirectly(
  * The COPY text of the file's snapshots, a chunk (IMPORT_CHUNK_ROWS source rows) at a time, as
  * copyTextOf gives it (rejects written before their chunk goes out, then progress and the
  * checkpoint `snapshots-chunk-N`), but read cheaply: SQLite builds each row's line
- * (source.snapshotLines), and when every line of the chunk is a clean row whose track loads
- * (`cleanPage` returns the text), the chunk goes out as it is. Otherwise the chunk is read again
- * as values and each row goes through `slowLine`, the full check. Reading the rows' values into
- * JavaScript arrays was better-sqlite3's largest cost (1.1-1.3 s per 2 million rows, against
- * 0.6 s for the lines), and the COPY waited for it.
+ * (snapshot-line-pages.js), and a chunk whose lines are all clean rows with a loadable track
+ * (isCleanSnapshotPage) goes out as it is. Otherwise the chunk is read again as values and each
+ * row goes through `slowLine`, the full check, so rejects and their order do not depend on it.
+ * On PostgreSQL the lines are read on a thread of their own, ahead (snapshot-line-reader.ts): the
+ * database, not this thread, is then what the COPY waits for. Embedded, PGlite is, and the
+ * thread would only add memory.
  */
 async function* snapshotCopyText(
   context: StageContext,
-  prefix: string,
-  cleanPage: (lines: Array<string | null>) => string | undefined,
+  pages: AsyncIterable<SnapshotLinePage> | Iterable<SnapshotLinePage>,
+  isClean: (page: SnapshotLinePage) => boolean,
   slowLine: (row: SqliteValue[], reject: (entry: RejectEntry) => void) => string | undefined,
 ): AsyncGenerator<string> {
   const { source } = context;
   let after = Number.MIN_SAFE_INTEGER;
   let chunks = 0;
-  for (;;) {
-    const last = source.snapshotPageEnd(after, IMPORT_CHUNK_ROWS);
-    if (last === undefined) break;
-    const lines = source.snapshotLines(prefix, after, last);
-    let text = cleanPage(lines);
-    if (text === undefined) {
+  for await (const page of pages) {
+    let text = page.text;
+    if (text === null || !isClean(page)) {
       const rejects: RejectEntry[] = [];
       text = '';
-      for (const row of source.snapshotRowsBetween(after, last)) text += slowLine(row, (entry) => void rejects.push(entry)) ?? '';
+      for (const row of source.snapshotRowsBetween(after, page.lastRowid)) text += slowLine(row, (entry) => void rejects.push(entry)) ?? '';
       for (const entry of rejects) await context.emit(entry);
     }
-    context.countRows(lines.length);
-    after = last;
+    context.countRows(page.rows);
+    after = page.lastRowid;
     if (text !== '') yield text;
-    if (lines.length < IMPORT_CHUNK_ROWS) break; // the last, partial chunk: no checkpoint
+    if (page.rows < IMPORT_CHUNK_ROWS) break; // the last, partial chunk: no checkpoint
     context.progress('snapshots');
     context.checkpoint(`snapshots-chunk-${++chunks}`);
   }
   context.progress('snapshots');
-}
-
-/** A chunk's text when every line is a clean row whose track loads; else undefined. */
-function cleanPageText(lines: Array<string | null>, start: number, loadable: ReadonlySet<string>): string | undefined {
-  for (const line of lines) {
-    if (line === null) return undefined;
-    const trackId = cleanSnapshotLineTrackId(line, start);
-    if (trackId === undefined || !loadable.has(trackId)) return undefined;
-  }
-  return lines.join('');
 }

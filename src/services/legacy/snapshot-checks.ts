@@ -52,24 +52,36 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
 const RANK_TEXT = /^[1-9][0-9]?$/;
 
 /**
- * The track id of a COPY line SQLite built from a row's text, text, text and integer values
- * (LegacySource.snapshotLines: `line` from `start` is track_id, snapshot_date, time_range and
- * rank joined by tabs, and a newline) when the row passes checkSnapshotRow's fast path, whose
- * line is then exactly this one; undefined otherwise (the row needs checkSnapshotRow). A tab,
- * newline or backslash inside a value cannot pass: the id is checked for them, and the date,
- * range and rank must each be exact.
+ * Whether a page of COPY lines SQLite built from `rows` rows whose values were text, text, text
+ * and integer (snapshot-line-pages.js: each line `prefix`, then track_id, snapshot_date,
+ * time_range and rank joined by tabs, and a newline) can go into COPY as it is: every row passes
+ * checkSnapshotRow's fast path, whose line is then exactly this one, and its track is in
+ * `loadable`. Otherwise the page's rows need checkSnapshotRow one by one. A value holding a
+ * newline makes more lines than rows; one holding a tab or a backslash fails its field's check.
  */
-export function cleanSnapshotLineTrackId(line: string, start: number): string | undefined {
-  const idEnd = line.indexOf('\t', start);
-  if (idEnd <= start) return undefined;
-  const trackId = line.slice(start, idEnd);
+export function isCleanSnapshotPage(text: string, rows: number, prefix: string, loadable: ReadonlySet<string>): boolean {
+  let lines = 0;
+  for (let start = 0; start < text.length; lines++) {
+    const end = text.indexOf('\n', start);
+    if (end < 0 || !text.startsWith(prefix, start)) return false;
+    const trackId = cleanLineTrackId(text, start + prefix.length, end);
+    if (trackId === undefined || !loadable.has(trackId)) return false;
+    start = end + 1;
+  }
+  return lines === rows;
+}
+
+/** The track id of the line text[start, end) (end at its newline) when its fields pass the fast path. */
+function cleanLineTrackId(text: string, start: number, end: number): string | undefined {
+  const idEnd = text.indexOf('\t', start);
+  if (idEnd <= start || idEnd >= end) return undefined;
+  const trackId = text.slice(start, idEnd);
   if (UNSAFE_ID.test(trackId)) return undefined;
   const dateEnd = idEnd + 11;
-  if (line.charCodeAt(dateEnd) !== 9 || !isValidDate(line.slice(idEnd + 1, dateEnd))) return undefined;
-  const rangeEnd = line.indexOf('\t', dateEnd + 1);
-  if (rangeEnd < 0 || !isTimeRange(line.slice(dateEnd + 1, rangeEnd))) return undefined;
-  if (line.charCodeAt(line.length - 1) !== 10) return undefined;
-  const rankText = line.slice(rangeEnd + 1, -1);
+  if (dateEnd >= end || text.charCodeAt(dateEnd) !== 9 || !isValidDate(text.slice(idEnd + 1, dateEnd))) return undefined;
+  const rangeEnd = text.indexOf('\t', dateEnd + 1);
+  if (rangeEnd < 0 || rangeEnd >= end || !isTimeRange(text.slice(dateEnd + 1, rangeEnd))) return undefined;
+  const rankText = text.slice(rangeEnd + 1, end);
   if (!RANK_TEXT.test(rankText)) return undefined;
   const rank = Number(rankText);
   return rank >= MIN_RANK && rank <= MAX_RANK ? trackId : undefined;

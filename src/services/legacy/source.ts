@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import Sqlite from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
 import { SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
+import { snapshotLinePageReader, type SnapshotLinePage } from './snapshot-line-pages.js';
 
 /** The file is not a Music Time Machine SQLite database; the message says what is missing. */
 export class LegacyFileError extends AppError {
@@ -25,16 +26,10 @@ export interface LegacySource {
   tracks(): IterableIterator<SqliteValue[]>;
   /** [rowid, ...SNAPSHOT_COLUMNS] per row, streamed. */
   snapshots(): IterableIterator<SqliteValue[]>;
-  /** The last rowid of the next `count` snapshot rows after `afterRowid`; undefined when none are left. */
-  snapshotPageEnd(afterRowid: number, count: number): number | undefined;
-  /**
-   * The snapshot rows in (afterRowid, lastRowid], in rowid order, as COPY lines SQLite builds:
-   * `prefix`, then track_id, snapshot_date, time_range and rank joined by tabs, and a newline;
-   * null for a row whose values are not text, text, text and integer in SQLite's types. Nothing
-   * else is checked. One string per row is about half the cost of the rows' values as
-   * JavaScript arrays (see direct-load.ts).
-   */
-  snapshotLines(prefix: string, afterRowid: number, lastRowid: number): Array<string | null>;
+  /** The file's path (a reader thread opens it again: snapshot-line-reader.ts). */
+  readonly path: string;
+  /** The snapshots as pages of COPY lines SQLite builds, `count` rows a page (see snapshot-line-pages.js). */
+  snapshotLinePages(prefix: string, count: number): IterableIterator<SnapshotLinePage>;
   /** [rowid, ...SNAPSHOT_COLUMNS] for the snapshot rows in (afterRowid, lastRowid], in rowid order. */
   snapshotRowsBetween(afterRowid: number, lastRowid: number): SqliteValue[][];
   /**
@@ -70,21 +65,17 @@ export async function openLegacySource(path: string, options: { displayName?: st
     const trackPage = db.prepare(`select rowid, ${TRACK_COLUMNS.join(', ')} from tracks where rowid > ? order by rowid limit ${TRACK_PAGE_ROWS}`).raw(true);
     const snapshotPage = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid > ? order by rowid limit ${PAGE_ROWS}`).raw(true);
     const byRowid = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid = ?`).raw(true);
-    const pageEnd = db.prepare(`select rowid from snapshots where rowid > ? order by rowid limit 1 offset ?`).pluck(true);
-    const lastRowid = db.prepare(`select max(rowid) from snapshots where rowid > ?`).pluck(true);
-    const lines = db.prepare(`
-      select case when typeof(track_id) = 'text' and typeof(snapshot_date) = 'text' and typeof(time_range) = 'text' and typeof(rank) = 'integer'
-        then ? || track_id || char(9) || snapshot_date || char(9) || time_range || char(9) || rank || char(10) end
-      from snapshots where rowid > ? and rowid <= ? order by rowid`).pluck(true);
     const rowsBetween = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid > ? and rowid <= ? order by rowid`).raw(true);
     return {
       counts,
       snapshotKeyEnforced,
       tracks: () => pages(trackPage),
       snapshots: () => pages(snapshotPage),
-      snapshotPageEnd: (afterRowid, count) =>
-        (pageEnd.get(afterRowid, count - 1) as number | undefined) ?? (lastRowid.get(afterRowid) as number | null) ?? undefined,
-      snapshotLines: (prefix, afterRowid, last) => lines.all(prefix, afterRowid, last) as Array<string | null>,
+      path,
+      *snapshotLinePages(prefix, count) {
+        const next = snapshotLinePageReader(db, prefix, count);
+        for (let page = next(Number.MIN_SAFE_INTEGER); page !== undefined; page = next(page.lastRowid)) yield page;
+      },
       snapshotRowsBetween: (afterRowid, last) => rowsBetween.all(afterRowid, last) as SqliteValue[][],
       snapshotDatesHaveTimes: () =>
         (db.prepare(`select exists (select 1 from snapshots where typeof(snapshot_date) = 'text' and length(snapshot_date) > 10) as found`).get() as { found: number }).found === 1,
