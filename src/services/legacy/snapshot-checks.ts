@@ -1,5 +1,5 @@
 import { copyLine } from '../../lib/copy-text.js';
-import { isTimeRange } from '../../lib/time-ranges.js';
+import { isTimeRange, TIME_RANGES } from '../../lib/time-ranges.js';
 import type { RejectEntry } from './rejects.js';
 import { convertSnapshot, MAX_RANK, MIN_RANK, originalValue, parseSnapshotDate, SNAPSHOT_COLUMNS, type SqliteValue } from './rows.js';
 import type { LegacySource } from './source.js';
@@ -49,8 +49,6 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
   return { ok: true, trackId: s.track_id, fields: copyLine([s.track_id, s.snapshot_date, s.time_range, s.rank]), dateHadTime: s.dateHadTime };
 }
 
-const RANK_TEXT = /^[1-9][0-9]?$/;
-
 /**
  * Whether a page of COPY lines SQLite built from `rows` rows whose values were text, text, text
  * and integer (snapshot-line-pages.js: each line `prefix`, then track_id, snapshot_date,
@@ -60,31 +58,47 @@ const RANK_TEXT = /^[1-9][0-9]?$/;
  * newline makes more lines than rows; one holding a tab or a backslash fails its field's check.
  */
 export function isCleanSnapshotPage(text: string, rows: number, prefix: string, loadable: ReadonlySet<string>): boolean {
+  // Checked in place where it can be (a page is 5,000 lines, and a string per field per line was
+  // most of this function's cost); the date only when it differs from the line before's.
+  const ranges = TIME_RANGES.map((range) => `${range}\t`);
+  let lastDate = '';
   let lines = 0;
   for (let start = 0; start < text.length; lines++) {
     const end = text.indexOf('\n', start);
     if (end < 0 || !text.startsWith(prefix, start)) return false;
-    const trackId = cleanLineTrackId(text, start + prefix.length, end);
-    if (trackId === undefined || !loadable.has(trackId)) return false;
+    const idStart = start + prefix.length;
+    const idEnd = text.indexOf('\t', idStart);
+    if (idEnd <= idStart || idEnd >= end) return false;
+    const trackId = text.slice(idStart, idEnd);
+    if (UNSAFE_ID.test(trackId) || !loadable.has(trackId)) return false;
+    const dateEnd = idEnd + 11;
+    if (dateEnd >= end || text.charCodeAt(dateEnd) !== TAB) return false;
+    if (!text.startsWith(lastDate, idEnd + 1) || lastDate === '') {
+      lastDate = text.slice(idEnd + 1, dateEnd);
+      if (!isValidDate(lastDate)) return false;
+    }
+    let rankStart = -1;
+    for (const range of ranges) if (text.startsWith(range, dateEnd + 1)) rankStart = dateEnd + 1 + range.length;
+    if (rankStart < 0 || !isRankText(text, rankStart, end)) return false;
     start = end + 1;
   }
   return lines === rows;
 }
 
-/** The track id of the line text[start, end) (end at its newline) when its fields pass the fast path. */
-function cleanLineTrackId(text: string, start: number, end: number): string | undefined {
-  const idEnd = text.indexOf('\t', start);
-  if (idEnd <= start || idEnd >= end) return undefined;
-  const trackId = text.slice(start, idEnd);
-  if (UNSAFE_ID.test(trackId)) return undefined;
-  const dateEnd = idEnd + 11;
-  if (dateEnd >= end || text.charCodeAt(dateEnd) !== 9 || !isValidDate(text.slice(idEnd + 1, dateEnd))) return undefined;
-  const rangeEnd = text.indexOf('\t', dateEnd + 1);
-  if (rangeEnd < 0 || rangeEnd >= end || !isTimeRange(text.slice(dateEnd + 1, rangeEnd))) return undefined;
-  const rankText = text.slice(rangeEnd + 1, end);
-  if (!RANK_TEXT.test(rankText)) return undefined;
-  const rank = Number(rankText);
-  return rank >= MIN_RANK && rank <= MAX_RANK ? trackId : undefined;
+const TAB = 9;
+const DIGIT_0 = 48;
+
+/** Whether text[start, end) is a rank as SQLite writes an integer: 1 to 50, no sign, no leading zero. */
+function isRankText(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < 1 || length > 2) return false;
+  let rank = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - DIGIT_0;
+    if (digit < 0 || digit > 9 || (i === start && digit === 0)) return false;
+    rank = rank * 10 + digit;
+  }
+  return rank >= MIN_RANK && rank <= MAX_RANK;
 }
 
 function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {
