@@ -8,7 +8,7 @@
  * One page: the rows in (the previous page's lastRowid, lastRowid], in rowid order. `text` is
  * their COPY lines joined, each `prefix`, then track_id, snapshot_date, time_range and rank joined
  * by tabs, and a newline; null when some row's values are not text, text, text and integer in
- * SQLite's types. Nothing else is checked (see cleanSnapshotLineTrackId).
+ * SQLite's types. Nothing else is checked (see isCleanSnapshotPage).
  * @typedef {{ lastRowid: number, rows: number, text: string | null }} SnapshotLinePage
  */
 
