@@ -38,14 +38,16 @@ export async function insertSnapshotRowsBulk(db: Db, rows: readonly SnapshotsTab
  * index in one sort; re-adding each foreign key checks every row in one pass, and re-adding the
  * key fails the whole load on a duplicate.
  *
- * While `load` runs, archive_tracks' search indexes queue new entries and merge them once at the
- * end (withArchiveSearchIndexesBatched): the insert triggers add a search row per new track.
+ * One batching scope of archive_tracks' search indexes (withArchiveSearchIndexesBatched) covers
+ * everything that adds search rows: the insert triggers during `load`, and `afterRebuild`, for a
+ * load that adds them itself once the keys are back (the direct legacy load). New entries are
+ * queued and merged once at the end.
  *
  * Must run inside the caller's transaction. The definitions are read from the catalog, so later
  * migrations are honoured. The cost: the table is locked (ACCESS EXCLUSIVE) until commit, so
  * captures and pages that read snapshots wait for it.
  */
-export async function withSnapshotKeysRebuilt<T>(db: Db, load: () => Promise<T>): Promise<T> {
+export async function withSnapshotKeysRebuilt<T>(db: Db, load: () => Promise<T>, afterRebuild?: () => Promise<void>): Promise<T> {
   await sql`lock table snapshots in access exclusive mode`.execute(db);
   const constraints = await sql<{ name: string; type: 'p' | 'f'; definition: string }>`
     select conname as name, contype as type, pg_get_constraintdef(oid) as definition
@@ -62,16 +64,18 @@ export async function withSnapshotKeysRebuilt<T>(db: Db, load: () => Promise<T>)
   }
   for (const i of indexes.rows) await sql`drop index ${sql.id(i.name)}`.execute(db);
 
-  const result = await withArchiveSearchIndexesBatched(db, load);
-
-  for (const c of constraints.rows.filter((k) => k.type === 'p')) {
-    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
-  }
-  for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
-  for (const c of constraints.rows.filter((k) => k.type === 'f')) {
-    await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
-  }
-  return result;
+  return withArchiveSearchIndexesBatched(db, async () => {
+    const result = await load();
+    for (const c of constraints.rows.filter((k) => k.type === 'p')) {
+      await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
+    }
+    for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
+    for (const c of constraints.rows.filter((k) => k.type === 'f')) {
+      await sql`alter table snapshots add constraint ${sql.id(c.name)} ${sql.raw(c.definition)}`.execute(db);
+    }
+    await afterRebuild?.();
+    return result;
+  });
 }
 
 /** Whether the Spotify user has any snapshot rows (false when there is no such user). */

@@ -72,7 +72,7 @@ export async function loadSnapshotsDirectly(
     session.kind === 'postgres'
       ? snapshotLinePagesAhead(source.path, prefix, IMPORT_CHUNK_ROWS)
       : source.snapshotLinePages(prefix, IMPORT_CHUNK_ROWS);
-  const isClean = (page: SnapshotLinePage) => isCleanSnapshotPage(page.text!, page.rows, prefix, trackIds.staged);
+  const isClean = (text: string, rows: number) => isCleanSnapshotPage(text, rows, prefix, trackIds.staged);
   const text = snapshotCopyText(context, pages, isClean, line);
   const loaded = await session.copyInto('snapshots', ['user_id', 'track_id', 'snapshot_date', 'time_range', 'rank'], text);
   checkpoint('staged');
@@ -103,7 +103,7 @@ export async function loadSnapshotsDirectly(
 async function* snapshotCopyText(
   context: StageContext,
   pages: AsyncIterable<SnapshotLinePage> | Iterable<SnapshotLinePage>,
-  isClean: (page: SnapshotLinePage) => boolean,
+  isClean: (text: string, rows: number) => boolean,
   slowLine: (row: SqliteValue[], reject: (entry: RejectEntry) => void) => string | undefined,
 ): AsyncGenerator<string> {
   const { source } = context;
@@ -111,7 +111,7 @@ async function* snapshotCopyText(
   let chunks = 0;
   for await (const page of pages) {
     let text = page.text;
-    if (text === null || !isClean(page)) {
+    if (text === null || !isClean(text, page.rows)) {
       const rejects: RejectEntry[] = [];
       text = '';
       for (const row of source.snapshotRowsBetween(after, page.lastRowid)) text += slowLine(row, (entry) => void rejects.push(entry)) ?? '';

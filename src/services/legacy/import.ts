@@ -5,7 +5,7 @@ import { collectGarbageNow } from '../../lib/collect-garbage.js';
 import { hashFileInBackground } from '../../lib/file-hash.js';
 import { AppError, ConflictError, errorMessage } from '../../lib/errors.js';
 import { beginSessionTransaction, endSessionTransaction, resetBulkLoadTuning, tuneSessionForBulkLoad } from '../../repositories/bulk-load-session.js';
-import { addArchiveTracksOf, withArchiveSearchIndexesBatched, withSnapshotInsertTriggersOff } from '../../repositories/archive-tracks.js';
+import { addArchiveTracksOf, withSnapshotInsertTriggersOff } from '../../repositories/archive-tracks.js';
 import { failImportRun, finishImportRun, markInterruptedImportRuns, startImportRun } from '../../repositories/import-runs.js';
 import {
   countStagedSnapshots,
@@ -265,21 +265,24 @@ async function landSnapshotsDirectly(
 ): Promise<LandedSnapshots> {
   const { db } = session;
   let loadedAt = 0;
-  const loaded = await withSnapshotKeysRebuilt(db, async () => {
-    // The table is locked now: make sure no capture gave the owner rows since the first check.
-    if (await spotifyUserHasSnapshots(db, owner)) {
-      throw new ConflictError(`${owner}'s archive received snapshots while the import was starting; run it again`);
-    }
-    // Without the insert triggers, which would keep all its rows in a transition table to find
-    // the distinct tracks again: the search rows are added once the keys are back (below).
-    const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, userId, trackIds));
-    loadedAt = context.clock.now().getTime();
-    // The rest is the database's work (index builds, search rows): nothing the reading phase
-    // left on the heap is needed, and an embedded import's peak comes during the index builds.
-    collectGarbageNow();
-    return result;
-  });
-  await withArchiveSearchIndexesBatched(db, () => addArchiveTracksOf(db, userId));
+  const loaded = await withSnapshotKeysRebuilt(
+    db,
+    async () => {
+      // The table is locked now: make sure no capture gave the owner rows since the first check.
+      if (await spotifyUserHasSnapshots(db, owner)) {
+        throw new ConflictError(`${owner}'s archive received snapshots while the import was starting; run it again`);
+      }
+      // Without the insert triggers, which would keep all its rows in a transition table to find
+      // the distinct tracks again: the search rows are added once the keys are back.
+      const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, userId, trackIds));
+      loadedAt = context.clock.now().getTime();
+      // The rest is the database's work (index builds, search rows): nothing the reading phase
+      // left on the heap is needed, and an embedded import's peak comes during the index builds.
+      collectGarbageNow();
+      return result;
+    },
+    () => addArchiveTracksOf(db, userId),
+  );
   return {
     move: { staged: loaded.loaded, imported: loaded.loaded, alreadyPresent: 0, differing: 0 },
     load: 'direct-copy',
