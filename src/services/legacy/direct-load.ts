@@ -6,7 +6,7 @@ import { checkSnapshotRow, isCleanSnapshotPage, reportSetRejects } from './snaps
 import type { SnapshotLinePage } from './snapshot-line-pages.js';
 import { snapshotLinePagesAhead } from './snapshot-line-reader.js';
 import type { TrackIds } from './stage.js';
-import { IMPORT_CHUNK_ROWS, type StageContext } from './stage-stream.js';
+import { chunkSent, IMPORT_CHUNK_ROWS, type StageContext } from './stage-stream.js';
 
 /** Above this many tracks the id set would cost too much memory; the staged path is used instead. */
 export const DIRECT_LOAD_MAX_TRACKS = 1_000_000;
@@ -121,8 +121,7 @@ async function* snapshotCopyText(
     after = page.lastRowid;
     if (text !== '') yield text;
     if (page.rows < IMPORT_CHUNK_ROWS) break; // the last, partial chunk: no checkpoint
-    context.progress('snapshots');
-    context.checkpoint(`snapshots-chunk-${++chunks}`);
+    chunkSent(context, 'snapshots', ++chunks);
   }
   context.progress('snapshots');
 }

@@ -78,8 +78,7 @@ export async function* copyTextOf(
     if (full !== undefined) {
       await writeRejects();
       yield full;
-      context.progress(phase);
-      context.checkpoint(`${phase}-chunk-${chunks.done}`);
+      chunkSent(context, phase, chunks.done);
     } else if (chunks.size >= COPY_PIECE_CHARS) {
       // Rejects first, as before every yield: the rejects file stays in source order.
       await writeRejects();
@@ -90,6 +89,15 @@ export async function* copyTextOf(
   const rest = chunks.rest();
   if (rest) yield rest;
   context.progress(phase);
+}
+
+/**
+ * After the Nth full chunk of a table went out: progress, then the kill point
+ * `<phase>-chunk-N` the CLI's kill tests name (a partial last chunk has none).
+ */
+export function chunkSent(context: StageContext, phase: 'tracks' | 'snapshots', n: number): void {
+  context.progress(phase);
+  context.checkpoint(`${phase}-chunk-${n}`);
 }
 
 /**
