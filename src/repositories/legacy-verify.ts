@@ -87,10 +87,10 @@ export async function listSnapshotForeignKeys(db: Db): Promise<string[]> {
   return result.rows.map((r) => r.def);
 }
 
-/** Valid indexes on tracks and snapshots, by name. */
+/** Valid indexes on tracks, snapshots and archive_tracks (search), by name. */
 export async function listArchiveIndexes(db: Db): Promise<string[]> {
   const result = await sql<{ name: string }>`
     select c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid
-    where i.indrelid in ('tracks'::regclass, 'snapshots'::regclass) and i.indisvalid order by 1`.execute(db);
+    where i.indrelid in ('tracks'::regclass, 'snapshots'::regclass, 'archive_tracks'::regclass) and i.indisvalid order by 1`.execute(db);
   return result.rows.map((r) => r.name);
 }

@@ -220,12 +220,12 @@ describeOnPostgres('mtm preflight', { timeout: 120_000 }, () => {
     const env = { ...good, DATABASE_URL: databaseUrl(base, name) };
     expect((await runMtm(['import-sqlite', legacyFile, '--owner', 'pia'], env)).code).toBe(0);
 
-    await sqlOn(env.DATABASE_URL, 'drop index tracks_search_vector_idx');
+    await sqlOn(env.DATABASE_URL, 'drop index archive_tracks_search_keys_idx');
     const noIndex = await preflight([], env);
     expect(noIndex.code).toBe(1);
     expect(failing(noIndex.report)).toEqual(['tables']);
-    expect(check(noIndex.report, 'tables').detail).toBe('missing or invalid indexes: tracks_search_vector_idx');
-    await sqlOn(env.DATABASE_URL, 'create index tracks_search_vector_idx on tracks using gin (search_vector)');
+    expect(check(noIndex.report, 'tables').detail).toBe('missing or invalid indexes: archive_tracks_search_keys_idx');
+    await sqlOn(env.DATABASE_URL, 'create index archive_tracks_search_keys_idx on archive_tracks using gin (search_keys) with (fastupdate = off)');
 
     await sqlOn(env.DATABASE_URL, "delete from snapshots where track_id = 'p3'");
     const rowsGone = await preflight(['--sqlite', legacyFile, '--owner', 'pia'], env);

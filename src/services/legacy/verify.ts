@@ -31,7 +31,7 @@ export interface VerifyReport {
 }
 
 /** The indexes the archive's queries rely on (see migrations/). */
-export const REQUIRED_INDEXES = ['snapshots_pkey', 'snapshots_user_track_date_idx', 'tracks_pkey', 'tracks_search_vector_idx'];
+export const REQUIRED_INDEXES = ['snapshots_pkey', 'snapshots_user_track_date_idx', 'tracks_pkey', 'archive_tracks_search_keys_idx'];
 export const REQUIRED_FOREIGN_KEYS = ['FOREIGN KEY (track_id) REFERENCES tracks(track_id)', 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE'];
 
 /**
