@@ -81,7 +81,8 @@ describe('a page of COPY lines SQLite built (the direct load\'s clean chunks)', 
   const prefix = '42\t';
   // What snapshot-line-pages.js makes of a row whose values are text, text, text and integer.
   const sqliteLine = (trackId: string, date: string, range: string, rank: number) => `${prefix}${trackId}\t${date}\t${range}\t${rank}\n`;
-  const loadable = new Set(['4uLU6hMCjMI75M1A2tKUQC', 'x', 'id with spaces and ünïcödé', 't', 'a', 'b']);
+  const ids = ['4uLU6hMCjMI75M1A2tKUQC', 'x', 'id with spaces and ünïcödé', 't', 'a', 'b'];
+  const loadable = new Map(ids.map((id) => [id, false]));
 
   it('is clean exactly when each row passes checkSnapshotRow\'s fast path, whose COPY line it then already is, with a loadable track', () => {
     const clean = [
@@ -97,7 +98,21 @@ describe('a page of COPY lines SQLite built (the direct load\'s clean chunks)', 
     const page = clean.map(([trackId, date, range, rank]) => sqliteLine(trackId, date, range, rank)).join('');
     expect(isCleanSnapshotPage(page, 3, prefix, loadable)).toBe(true);
     expect(isCleanSnapshotPage(page, 4, prefix, loadable)).toBe(false);
-    expect(isCleanSnapshotPage(page, 3, prefix, new Set(['x', 'id with spaces and ünïcödé']))).toBe(false);
+    expect(isCleanSnapshotPage(page, 3, prefix, new Map([['x', false], ['id with spaces and ünïcödé', false]]))).toBe(false);
+  });
+
+  it('marks the tracks a clean page names, and none of a page that is not clean', () => {
+    const named = () => [...loadable].filter(([, was]) => was).map(([id]) => id);
+    for (const id of ids) loadable.set(id, false);
+    const clean = sqliteLine('x', '2024-01-01', 'short_term', 1) + sqliteLine('t', '2024-01-01', 'short_term', 2) + sqliteLine('x', '2024-01-02', 'short_term', 1);
+    expect(isCleanSnapshotPage(clean, 3, prefix, loadable)).toBe(true);
+    expect(named()).toEqual(['x', 't']);
+    // Clean lines, then one that is not (rank 0): nothing on the page is marked.
+    const dirty = sqliteLine('a', '2024-01-01', 'short_term', 1) + sqliteLine('b', '2024-01-01', 'short_term', 0);
+    expect(isCleanSnapshotPage(dirty, 2, prefix, loadable)).toBe(false);
+    // Every line clean, but one row more than lines (a value held a newline): none marked either.
+    expect(isCleanSnapshotPage(sqliteLine('a', '2024-01-01', 'short_term', 1), 2, prefix, loadable)).toBe(false);
+    expect(named()).toEqual(['x', 't']);
   });
 
   it('leaves every other row to the full check: bad values, and values whose tabs, newlines or escapes would shift or break the line', () => {

@@ -33,7 +33,8 @@ export interface DirectLoadResult {
  * the staged path finds, in the same order: per-row problems as they are read, then rows whose
  * track is missing or rejected, in source order. Runs inside the caller's transaction, after the
  * file's tracks are in `tracks`, with the owner's archive empty and the snapshots keys dropped
- * (see withSnapshotKeysRebuilt), and only when snapshotsCanLoadDirectly(source).
+ * (see withSnapshotKeysRebuilt), and only when snapshotsCanLoadDirectly(source). Marks in
+ * `trackIds.staged` the tracks the loaded rows name (see namedTrackIds).
  */
 export async function loadSnapshotsDirectly(
   session: BulkSession,
@@ -61,7 +62,10 @@ export async function loadSnapshotsDirectly(
       // snapshotsCanLoadDirectly said no date has a time; a key could now repeat unnoticed.
       throw new Error(`snapshot row ${String(row[0])} has a time in its date; this file needs the staged import`);
     }
-    if (trackIds.staged.has(checked.trackId)) return prefix + checked.fields;
+    if (trackIds.staged.has(checked.trackId)) {
+      trackIds.staged.set(checked.trackId, true);
+      return prefix + checked.fields;
+    }
     const rejected = trackIds.rejected.has(checked.trackId);
     count(rejected ? 'track_rejected' : 'track_missing');
     trackRejectRowids.push(Number(row[0]));

@@ -24,7 +24,7 @@ import { loadSnapshotsDirectly, snapshotsCanLoadDirectly } from './direct-load.j
 import { validateOwner } from './owner.js';
 import type { RejectSink } from './rejects.js';
 import { openLegacySource, type LegacySource } from './source.js';
-import { stageSnapshots, stageTracks, type SnapshotStageResult, type TrackIds } from './stage.js';
+import { namedTrackIds, stageSnapshots, stageTracks, type SnapshotStageResult, type TrackIds } from './stage.js';
 import { stageContext, type StageContext, type StageProgress } from './stage-stream.js';
 
 export type ImportProgress = StageProgress;
@@ -281,7 +281,7 @@ async function landSnapshotsDirectly(
       collectGarbageNow();
       return result;
     },
-    () => addArchiveTracksOf(db, userId),
+    () => addArchiveTracksOf(db, userId, namedTrackIds(trackIds)),
   );
   return {
     move: { staged: loaded.loaded, imported: loaded.loaded, alreadyPresent: 0, differing: 0 },

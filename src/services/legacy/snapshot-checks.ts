@@ -56,13 +56,16 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
  * checkSnapshotRow's fast path, whose line is then exactly this one, and its track is in
  * `loadable`. Otherwise the page's rows need checkSnapshotRow one by one. A value holding a
  * newline makes more lines than rows; one holding a tab or a backslash fails its field's check.
+ * A clean page's tracks are marked as named (true) in `loadable`; a page that is not marks none.
  */
-export function isCleanSnapshotPage(text: string, rows: number, prefix: string, loadable: ReadonlySet<string>): boolean {
+export function isCleanSnapshotPage(text: string, rows: number, prefix: string, loadable: Map<string, boolean>): boolean {
   // Checked in place where it can be (a page is 5,000 lines, and a string per field per line was
   // most of this function's cost); the date only when it differs from the line before's.
   const ranges = TIME_RANGES.map((range) => `${range}\t`);
   let lastDate = '';
   let lines = 0;
+  const firstNamed: string[] = []; // marked once the whole page is known to be clean
+
   for (let start = 0; start < text.length; lines++) {
     const end = text.indexOf('\n', start);
     if (end < 0 || !text.startsWith(prefix, start)) return false;
@@ -70,7 +73,9 @@ export function isCleanSnapshotPage(text: string, rows: number, prefix: string, 
     const idEnd = text.indexOf('\t', idStart);
     if (idEnd <= idStart || idEnd >= end) return false;
     const trackId = text.slice(idStart, idEnd);
-    if (UNSAFE_ID.test(trackId) || !loadable.has(trackId)) return false;
+    const named = loadable.get(trackId);
+    if (named === undefined || UNSAFE_ID.test(trackId)) return false;
+    if (!named) firstNamed.push(trackId);
     const dateEnd = idEnd + 11;
     if (dateEnd >= end || text.charCodeAt(dateEnd) !== TAB) return false;
     if (!text.startsWith(lastDate, idEnd + 1) || lastDate === '') {
@@ -82,7 +87,9 @@ export function isCleanSnapshotPage(text: string, rows: number, prefix: string, 
     if (rankStart < 0 || !isRankText(text, rankStart, end)) return false;
     start = end + 1;
   }
-  return lines === rows;
+  if (lines !== rows) return false;
+  for (const trackId of firstNamed) loadable.set(trackId, true);
+  return true;
 }
 
 const TAB = 9;

@@ -26,8 +26,20 @@ export interface TrackStageResult {
 }
 
 export interface TrackIds {
-  staged: Set<string>;
+  /**
+   * Ids staged (imported or already present), each with whether a loaded snapshot row has named
+   * it yet: the direct load marks them as it goes, so it knows the tracks of the rows it loaded
+   * (their search rows) without reading the rows again.
+   */
+  staged: Map<string, boolean>;
   rejected: Set<string>;
+}
+
+/** The staged tracks a loaded snapshot row named, in code-unit order. */
+export function namedTrackIds(trackIds: TrackIds): string[] {
+  const named: string[] = [];
+  for (const [id, wasNamed] of trackIds.staged) if (wasNamed) named.push(id);
+  return named.sort();
 }
 
 /**
@@ -59,7 +71,7 @@ export async function stageTracks(session: BulkSession, context: StageContext, c
   const trackRejected: Record<string, number> = {};
   const rawJsonNull: Record<string, number> = {};
   const rejectedIds: string[] = [];
-  const stagedIds = collectIds ? new Set<string>() : undefined;
+  const stagedIds = collectIds ? new Map<string, boolean>() : undefined;
   const trackLine = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
     const [rowid, ...values] = row;
     const result = convertTrack(values);
@@ -78,7 +90,7 @@ export async function stageTracks(session: BulkSession, context: StageContext, c
       reject({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals() });
     }
     const t = result.track;
-    stagedIds?.add(t.track_id);
+    stagedIds?.set(t.track_id, false);
     return copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
   };
   await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, copyTextOf(source.tracks(), 'tracks', context, trackLine));
