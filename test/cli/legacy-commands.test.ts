@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { corruptLastPage, dirtyLegacyData, legacyFixtureDir, writeLegacyFile } from '../support/legacy-fixture.js';
+import { cleanTrack, corruptLastPage, corruptOverflowPageOf, dirtyLegacyData, legacyFixtureDir, trackJson, writeLegacyFile } from '../support/legacy-fixture.js';
 import { runMtm } from '../support/cli.js';
 
 /** The three legacy commands end to end, in-process, on an embedded database in a temp folder. */
@@ -61,6 +61,26 @@ describe('mtm import-sqlite, verify, export-sqlite', () => {
     });
     expect((await mtm('export-sqlite', join(fixture.dir, 'none.db'), '--owner', 'damaged-owner')).err).toEqual(['mtm export-sqlite: no user damaged-owner in the database']);
     await expect(readFile(`${rejects}.partial`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readFile(rejects)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 60_000);
+
+  it('a file damaged where only reading its tracks finds it: the same refusal, nothing written', async () => {
+    // The import reads the tracks while SQLite's check of the whole file still runs; reading the
+    // damaged row fails first, and the check's finding is what the user is told.
+    const damaged = join(fixture.dir, 'damaged-track.db');
+    const filler = 'z'.repeat(12_000);
+    writeLegacyFile(damaged, {
+      tracks: [cleanTrack('big', { 6: trackJson('big', { filler }) }), cleanTrack('small')],
+      snapshots: [['big', '2025-01-01', 'short_term', 1], ['small', '2025-01-01', 'short_term', 2]],
+    });
+    corruptOverflowPageOf(damaged, filler.slice(0, 64));
+    const rejects = join(fixture.dir, 'damaged-track-rejects.jsonl');
+    const result = await mtm('import-sqlite', damaged, '--owner', 'damaged-track-owner', '--rejects', rejects);
+    expect(result.code).toBe(1);
+    expect(result.out).toEqual([]);
+    expect(result.err).toHaveLength(1);
+    expect(result.err[0]).toMatch(new RegExp(`^mtm import-sqlite: "${damaged.replace(/[/.]/g, '\\$&')}" is damaged \\(SQLite's check says: .+\\)\\. Nothing was imported; copy the file again from the original\\.$`));
+    expect((await mtm('export-sqlite', join(fixture.dir, 'none.db'), '--owner', 'damaged-track-owner')).err).toEqual(['mtm export-sqlite: no user damaged-track-owner in the database']);
     await expect(readFile(rejects)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 60_000);
 

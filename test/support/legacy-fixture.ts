@@ -1,4 +1,4 @@
-import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +129,27 @@ export function corruptLastPage(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Overwrites with garbage the first overflow page (a 4-byte link, then payload) whose payload
+ * starts with `marker`: a value too big for its row's page, damaged where counting the rows
+ * never looks, so the damage is found only once that row is read (or by SQLite's check).
+ */
+export function corruptOverflowPageOf(path: string, marker: string): void {
+  const pageSize = 4096;
+  const bytes = readFileSync(path);
+  for (let at = pageSize; at < bytes.length; at += pageSize) {
+    if (bytes.toString('latin1', at + 4, at + 4 + marker.length) !== marker) continue;
+    const fd = openSync(path, 'r+');
+    try {
+      writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, at);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  throw new Error(`no overflow page of ${path} starts with ${marker}`);
 }
 
 /**

@@ -111,7 +111,7 @@ export async function importLegacyFile(withBulkSession: WithBulkSession, options
   const started = options.clock.now().getTime();
   const hash = hashFileInBackground(options.sourcePath);
   try {
-    const source = await openLegacySource(options.sourcePath, { displayName: options.sourceName });
+    const source = await openLegacySource(options.sourcePath, { displayName: options.sourceName, checkInBackground: true });
     try {
       return await withBulkSession((session) => runImport(session, source, { ...options, owner }, hash.hex, started));
     } finally {
@@ -144,11 +144,21 @@ async function runImport(
   try {
     const context = stageContext(source, { clock, rejects, onProgress: options.onProgress, checkpoint });
     const mode = options.constraints ?? 'auto';
-    // Decided before reading: the direct path needs the track ids collected while staging tracks.
-    const direct =
+    // The direct path needs the track ids collected while the tracks are staged, which is before
+    // the whole-file checks say whether the file qualifies: collect them whenever it may.
+    const mayLoadDirectly =
       rebuildWanted(mode, source.counts.snapshots, await estimateSnapshotRows(db)) &&
       snapshotsCanLoadDirectly(source) &&
       !(await spotifyUserHasSnapshots(db, owner));
+    // Staging writes only this session's temp tables, so it runs while the file is still being
+    // checked (source.checked, ~0.5 s for 300 MB). Reading a damaged file may fail first; the
+    // check's message is then the one to give. Nothing that lasts is written before it passed.
+    const tracks = await stageTracks(session, context, mayLoadDirectly).catch(async (error: unknown) => {
+      await source.checked;
+      throw error;
+    });
+    collectGarbageNow(); // the tracks' JSON is done with; see landSnapshotsDirectly
+    const direct = mayLoadDirectly && snapshotsCanLoadDirectly(source, await source.checked);
     const sourceSha256 = await sourceHash;
     let userId: number | undefined;
     let interruptedRunsClosed = 0;
@@ -159,8 +169,6 @@ async function runImport(
       interruptedRunsClosed = await markInterruptedImportRuns(db, userId, clock.now());
       runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath), at: clock.now() });
     }
-    const tracks = await stageTracks(session, context, direct);
-    collectGarbageNow(); // the tracks' JSON is done with; see landSnapshotsDirectly
     const staged = direct ? undefined : await stageSnapshots(session, context);
 
     // Everything below lands together or not at all.

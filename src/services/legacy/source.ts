@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
 import { SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
@@ -33,21 +34,33 @@ export interface LegacySource {
   /** [rowid, ...SNAPSHOT_COLUMNS] for the snapshot rows in (afterRowid, lastRowid], in rowid order. */
   snapshotRowsBetween(afterRowid: number, lastRowid: number): SqliteValue[][];
   /**
-   * True when some snapshot_date holds more than a date ('YYYY-MM-DD HH:MM:SS'): dropping the
-   * time can then make two rows one key. One pass over the table, so ask once.
+   * The checks that read the whole file, run on a thread of their own (file-check-worker.js):
+   * SQLite's quick_check (a damaged page is refused before anything is written, instead of
+   * failing half-way), then the scan for dates with times. Rejects with the LegacyFileError of a
+   * damaged file. Already settled unless the source was opened with `checkInBackground`; then the
+   * caller must await it before writing anything that lasts.
    */
-  snapshotDatesHaveTimes(): boolean;
+  readonly checked: Promise<FileChecks>;
   /** The original values of some snapshot rows, for the rejects file. */
   snapshotsByRowid(rowids: readonly number[]): Map<number, SqliteValue[]>;
   close(): void;
 }
 
+export interface FileChecks {
+  /**
+   * True when some snapshot_date holds more than a date ('YYYY-MM-DD HH:MM:SS'): dropping the
+   * time can then make two rows one key.
+   */
+  snapshotDatesHaveTimes: boolean;
+}
+
 /**
- * Opens and checks a legacy file: header, tables and columns, and SQLite's quick integrity check
- * (a damaged page is refused here, before anything is written, instead of failing half-way).
- * `displayName` is how messages name the file (an upload's own name, never our temp path).
+ * Opens and checks a legacy file: header, tables and columns, then the whole-file checks
+ * (`checked`). With `checkInBackground` those are still running when this returns, so the caller
+ * can start reading meanwhile (an import stages the tracks). `displayName` is how messages name
+ * the file (an upload's own name, never our temp path).
  */
-export async function openLegacySource(path: string, options: { displayName?: string } = {}): Promise<LegacySource> {
+export async function openLegacySource(path: string, options: { displayName?: string; checkInBackground?: boolean } = {}): Promise<LegacySource> {
   const name = options.displayName ?? path;
   await checkHeader(path, name);
   let db: Sqlite.Database;
@@ -57,17 +70,18 @@ export async function openLegacySource(path: string, options: { displayName?: st
   } catch (error) {
     throw new LegacyFileError(`cannot open "${name}" as SQLite: ${(error as Error).message}`, { cause: error });
   }
+  let checks: ReturnType<typeof checkWholeFile> | undefined;
   try {
     const snapshotKeyEnforced = checkSchema(db);
-    checkIntegrity(db, name);
+    checks = checkWholeFile(path, name);
     const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     const counts = { tracks: count('tracks'), snapshots: count('snapshots') };
     const trackPage = db.prepare(`select rowid, ${TRACK_COLUMNS.join(', ')} from tracks where rowid > ? order by rowid limit ${TRACK_PAGE_ROWS}`).raw(true);
     const snapshotPage = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid > ? order by rowid limit ${PAGE_ROWS}`).raw(true);
     const byRowid = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid = ?`).raw(true);
     const rowsBetween = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid > ? and rowid <= ? order by rowid`).raw(true);
-    return {
-      counts,
+    const source: LegacySource = {
+      checked: checks.result,
       snapshotKeyEnforced,
       tracks: () => pages(trackPage),
       snapshots: () => pages(snapshotPage),
@@ -77,8 +91,6 @@ export async function openLegacySource(path: string, options: { displayName?: st
         for (let page = next(Number.MIN_SAFE_INTEGER); page !== undefined; page = next(page.lastRowid)) yield page;
       },
       snapshotRowsBetween: (afterRowid, last) => rowsBetween.all(afterRowid, last) as SqliteValue[][],
-      snapshotDatesHaveTimes: () =>
-        (db.prepare(`select exists (select 1 from snapshots where typeof(snapshot_date) = 'text' and length(snapshot_date) > 10) as found`).get() as { found: number }).found === 1,
       snapshotsByRowid(rowids) {
         const found = new Map<number, SqliteValue[]>();
         for (const rowid of rowids) {
@@ -87,11 +99,19 @@ export async function openLegacySource(path: string, options: { displayName?: st
         }
         return found;
       },
-      close: () => db.close(),
+      counts,
+      close: () => {
+        checks?.stop();
+        db.close();
+      },
     };
+    if (!options.checkInBackground) await checks.result; // a rejection closes the file below
+    return source;
   } catch (error) {
     db.close();
     if (error instanceof LegacyFileError) throw error;
+    // A damaged page can make any read fail: then the whole-file check's finding says it best.
+    await checks?.result;
     throw new LegacyFileError(`cannot read "${name}": ${(error as Error).message}`, { cause: error });
   }
 }
@@ -134,17 +154,26 @@ async function checkHeader(path: string, name: string): Promise<void> {
   }
 }
 
-/**
- * SQLite's quick_check: every page readable and well formed (it skips the index-vs-table cross
- * check of integrity_check, which a read-only import does not need). A damaged file can also make
- * the check itself throw; the caller turns that into the same 400.
- */
-function checkIntegrity(db: Sqlite.Database, name: string): void {
-  const result = db.pragma('quick_check(1)', { simple: true });
-  if (result !== 'ok') {
-    const finding = String(result).replace('*** in database main ***', '').replace(/\s+/g, ' ').trim();
-    throw new LegacyFileError(`"${name}" is damaged (SQLite's check says: ${finding}). Nothing was imported; copy the file again from the original.`);
-  }
+/** The whole-file checks on their worker thread (file-check-worker.js); `stop` ends them early. */
+function checkWholeFile(path: string, name: string): { result: Promise<FileChecks>; stop: () => void } {
+  const worker = new Worker(new URL('./file-check-worker.js', import.meta.url), { workerData: path });
+  worker.unref(); // never what keeps the process alive
+  const result = new Promise<FileChecks>((resolve, reject) => {
+    worker.once('message', (message: { finding: string } | { failure: string } | FileChecks) => {
+      if ('finding' in message) {
+        const finding = message.finding.replace('*** in database main ***', '').replace(/\s+/g, ' ').trim();
+        reject(new LegacyFileError(`"${name}" is damaged (SQLite's check says: ${finding}). Nothing was imported; copy the file again from the original.`));
+      } else if ('failure' in message) {
+        reject(new LegacyFileError(`cannot read "${name}": ${message.failure}`));
+      } else {
+        resolve(message);
+      }
+    });
+    worker.once('error', (error) => reject(new LegacyFileError(`cannot read "${name}": ${error.message}`, { cause: error })));
+    worker.once('exit', (code) => reject(new LegacyFileError(`cannot read "${name}": its check stopped (worker exit ${code})`)));
+  });
+  result.catch(() => {}); // whoever awaits it handles it; never an unhandled rejection if nobody does
+  return { result, stop: () => void worker.terminate() };
 }
 
 /** SQLite's affinity rules: INT anywhere wins; otherwise CHAR, CLOB or TEXT make a TEXT column. */
