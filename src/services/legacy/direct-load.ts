@@ -2,7 +2,7 @@ import type { BulkSession } from '../../db/bulk-session.js';
 import type { FileChecks, LegacySource } from './source.js';
 import type { RejectEntry } from './rejects.js';
 import type { SqliteValue } from './rows.js';
-import { checkSnapshotRow, isCleanSnapshotPage, reportSetRejects } from './snapshot-checks.js';
+import { checkSnapshotRow, reportSetRejects, snapshotPageRules } from './snapshot-checks.js';
 import type { SnapshotLinePage } from './snapshot-line-pages.js';
 import { snapshotLinePagesAhead } from './snapshot-line-reader.js';
 import type { TrackIds } from './stage.js';
@@ -73,12 +73,12 @@ export async function loadSnapshotsDirectly(
     trackRejectRejected.push(rejected);
     return undefined;
   };
+  const rules = snapshotPageRules(prefix);
   const pages =
     session.kind === 'postgres'
-      ? snapshotLinePagesAhead(source.path, prefix, IMPORT_CHUNK_ROWS)
-      : source.snapshotLinePages(prefix, IMPORT_CHUNK_ROWS);
-  const isClean = (text: string, rows: number) => isCleanSnapshotPage(text, rows, prefix, trackIds.staged);
-  const text = snapshotCopyText(context, pages, isClean, line);
+      ? snapshotLinePagesAhead(source.path, rules, trackIds.staged.keys(), IMPORT_CHUNK_ROWS)
+      : source.snapshotLinePages(rules, trackIds.staged, IMPORT_CHUNK_ROWS);
+  const text = snapshotCopyText(context, pages, trackIds.staged, line);
   const loaded = await session.copyInto('snapshots', ['user_id', 'track_id', 'snapshot_date', 'time_range', 'rank'], text);
   checkpoint('staged');
   context.progress('finishing');
@@ -97,18 +97,18 @@ export async function loadSnapshotsDirectly(
 /**
  * The COPY text of the file's snapshots, a chunk (IMPORT_CHUNK_ROWS source rows) at a time, as
  * copyTextOf gives it (rejects written before their chunk goes out, then progress and the
- * checkpoint `snapshots-chunk-N`), but read cheaply: SQLite builds each row's line
- * (snapshot-line-pages.js), and a chunk whose lines are all clean rows with a loadable track
- * (isCleanSnapshotPage) goes out as it is. Otherwise the chunk is read again as values and each
- * row goes through `slowLine`, the full check, so rejects and their order do not depend on it.
- * On PostgreSQL the lines are read on a thread of their own, ahead (snapshot-line-reader.ts): the
- * database, not this thread, is then what the COPY waits for. Embedded, PGlite is, and the
- * thread would only add memory.
+ * checkpoint `snapshots-chunk-N`), but read cheaply: SQLite builds each row's line, and a chunk
+ * whose lines are all clean rows with a loadable track goes out as it is (snapshot-line-pages.js
+ * checks them; the tracks it named are marked in `named`). Otherwise the chunk is read again as
+ * values and each row goes through `slowLine`, the full check, so rejects and their order do not
+ * depend on it. On PostgreSQL the lines are read and checked on a thread of their own, ahead
+ * (snapshot-line-reader.ts): the database, not this thread, is then what the COPY waits for.
+ * Embedded, PGlite is, and the thread would only add memory.
  */
 async function* snapshotCopyText(
   context: StageContext,
   pages: AsyncIterable<SnapshotLinePage> | Iterable<SnapshotLinePage>,
-  isClean: (text: string, rows: number) => boolean,
+  named: Map<string, boolean>,
   slowLine: (row: SqliteValue[], reject: (entry: RejectEntry) => void) => string | undefined,
 ): AsyncGenerator<string> {
   const { source } = context;
@@ -116,7 +116,8 @@ async function* snapshotCopyText(
   let chunks = 0;
   for await (const page of pages) {
     let text = page.text;
-    if (text === null || !isClean(text, page.rows)) {
+    for (const trackId of page.named) named.set(trackId, true);
+    if (text === null) {
       const rejects: RejectEntry[] = [];
       text = '';
       for (const row of source.snapshotRowsBetween(after, page.lastRowid)) text += slowLine(row, (entry) => void rejects.push(entry)) ?? '';

@@ -3,6 +3,7 @@ import { isTimeRange, TIME_RANGES } from '../../lib/time-ranges.js';
 import type { RejectEntry } from './rejects.js';
 import { convertSnapshot, MAX_RANK, MIN_RANK, originalValue, parseSnapshotDate, SNAPSHOT_COLUMNS, type SqliteValue } from './rows.js';
 import type { LegacySource } from './source.js';
+import { snapshotPageCheck, type SnapshotPageRules } from './snapshot-page-check.js';
 
 // The per-row check of a snapshot row (shared by the staged and the direct load), and the reject
 // lines of rows a set-based check refused.
@@ -49,63 +50,19 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
   return { ok: true, trackId: s.track_id, fields: copyLine([s.track_id, s.snapshot_date, s.time_range, s.rank]), dateHadTime: s.dateHadTime };
 }
 
-/**
- * Whether a page of COPY lines SQLite built from `rows` rows whose values were text, text, text
- * and integer (snapshot-line-pages.js: each line `prefix`, then track_id, snapshot_date,
- * time_range and rank joined by tabs, and a newline) can go into COPY as it is: every row passes
- * checkSnapshotRow's fast path, whose line is then exactly this one, and its track is in
- * `loadable`. Otherwise the page's rows need checkSnapshotRow one by one. A value holding a
- * newline makes more lines than rows; one holding a tab or a backslash fails its field's check.
- * A clean page's tracks are marked as named (true) in `loadable`; a page that is not marks none.
- */
-export function isCleanSnapshotPage(text: string, rows: number, prefix: string, loadable: Map<string, boolean>): boolean {
-  // Checked in place where it can be (a page is 5,000 lines, and a string per field per line was
-  // most of this function's cost); the date only when it differs from the line before's.
-  const ranges = TIME_RANGES.map((range) => `${range}\t`);
-  let lastDate = '';
-  let lines = 0;
-  const firstNamed: string[] = []; // marked once the whole page is known to be clean
-
-  for (let start = 0; start < text.length; lines++) {
-    const end = text.indexOf('\n', start);
-    if (end < 0 || !text.startsWith(prefix, start)) return false;
-    const idStart = start + prefix.length;
-    const idEnd = text.indexOf('\t', idStart);
-    if (idEnd <= idStart || idEnd >= end) return false;
-    const trackId = text.slice(idStart, idEnd);
-    const named = loadable.get(trackId);
-    if (named === undefined || UNSAFE_ID.test(trackId)) return false;
-    if (!named) firstNamed.push(trackId);
-    const dateEnd = idEnd + 11;
-    if (dateEnd >= end || text.charCodeAt(dateEnd) !== TAB) return false;
-    if (!text.startsWith(lastDate, idEnd + 1) || lastDate === '') {
-      lastDate = text.slice(idEnd + 1, dateEnd);
-      if (!isValidDate(lastDate)) return false;
-    }
-    let rankStart = -1;
-    for (const range of ranges) if (text.startsWith(range, dateEnd + 1)) rankStart = dateEnd + 1 + range.length;
-    if (rankStart < 0 || !isRankText(text, rankStart, end)) return false;
-    start = end + 1;
-  }
-  if (lines !== rows) return false;
-  for (const trackId of firstNamed) loadable.set(trackId, true);
-  return true;
+/** The rules a page of COPY lines is checked against (snapshot-page-check.js): this file's. */
+export function snapshotPageRules(prefix: string): SnapshotPageRules {
+  return { prefix, timeRanges: TIME_RANGES, minRank: MIN_RANK, maxRank: MAX_RANK };
 }
 
-const TAB = 9;
-const DIGIT_0 = 48;
-
-/** Whether text[start, end) is a rank as SQLite writes an integer: 1 to 50, no sign, no leading zero. */
-function isRankText(text: string, start: number, end: number): boolean {
-  const length = end - start;
-  if (length < 1 || length > 2) return false;
-  let rank = 0;
-  for (let i = start; i < end; i++) {
-    const digit = text.charCodeAt(i) - DIGIT_0;
-    if (digit < 0 || digit > 9 || (i === start && digit === 0)) return false;
-    rank = rank * 10 + digit;
-  }
-  return rank >= MIN_RANK && rank <= MAX_RANK;
+/**
+ * Whether a page of COPY lines SQLite built from `rows` rows whose values were text, text, text
+ * and integer (snapshot-line-pages.js) can go into COPY as it is: every row passes
+ * checkSnapshotRow's fast path, whose line is then exactly this one, and its track is in
+ * `loadable` (see snapshotPageCheck). A clean page's tracks are marked as named in `loadable`.
+ */
+export function isCleanSnapshotPage(text: string, rows: number, prefix: string, loadable: Map<string, boolean>): boolean {
+  return snapshotPageCheck(snapshotPageRules(prefix), loadable)(text, rows) !== undefined;
 }
 
 function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {

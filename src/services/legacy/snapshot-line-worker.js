@@ -1,18 +1,21 @@
 // @ts-check
-// The reader thread of snapshot-line-reader.ts: reads a legacy file's snapshot line pages
-// (snapshot-line-pages.js) and posts them, as many as the main thread has asked for so far, then
-// null after the last. Plain JavaScript because worker threads start without the TypeScript loader.
+// The reader thread of snapshot-line-reader.ts: reads and checks a legacy file's snapshot line
+// pages (snapshot-line-pages.js) and posts them, as many as the main thread has asked for so far,
+// then null after the last. Plain JavaScript because worker threads start without the TypeScript
+// loader.
 import Sqlite from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { snapshotLinePageReader } from './snapshot-line-pages.js';
 
 const port = parentPort;
 if (!port) throw new Error('snapshot-line-worker.js runs as a worker thread');
-const { path, prefix, count } = /** @type {{ path: string, prefix: string, count: number }} */ (workerData);
+const { path, rules, loadable, count } =
+  /** @type {{ path: string, rules: import('./snapshot-page-check.js').SnapshotPageRules, loadable: string[], count: number }} */ (workerData);
 
 const db = new Sqlite(path, { readonly: true, fileMustExist: true });
 db.pragma('query_only = true');
-const next = snapshotLinePageReader(db, prefix, count);
+// This thread's own record of which tracks a page named; each page reports the ones it added.
+const next = snapshotLinePageReader(db, rules, new Map(loadable.map((id) => [id, false])), count);
 let after = Number.MIN_SAFE_INTEGER;
 let done = false;
 

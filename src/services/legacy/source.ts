@@ -4,6 +4,7 @@ import Sqlite from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
 import { SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
 import { snapshotLinePageReader, type SnapshotLinePage } from './snapshot-line-pages.js';
+import type { SnapshotPageRules } from './snapshot-page-check.js';
 
 /** The file is not a Music Time Machine SQLite database; the message says what is missing. */
 export class LegacyFileError extends AppError {
@@ -29,8 +30,11 @@ export interface LegacySource {
   snapshots(): IterableIterator<SqliteValue[]>;
   /** The file's path (a reader thread opens it again: snapshot-line-reader.ts). */
   readonly path: string;
-  /** The snapshots as pages of COPY lines SQLite builds, `count` rows a page (see snapshot-line-pages.js). */
-  snapshotLinePages(prefix: string, count: number): IterableIterator<SnapshotLinePage>;
+  /**
+   * The snapshots as pages of COPY lines SQLite builds, `count` rows a page, checked against
+   * `rules` and `loadable` (which the check marks; see snapshot-line-pages.js).
+   */
+  snapshotLinePages(rules: SnapshotPageRules, loadable: Map<string, boolean>, count: number): IterableIterator<SnapshotLinePage>;
   /** [rowid, ...SNAPSHOT_COLUMNS] for the snapshot rows in (afterRowid, lastRowid], in rowid order. */
   snapshotRowsBetween(afterRowid: number, lastRowid: number): SqliteValue[][];
   /**
@@ -86,8 +90,8 @@ export async function openLegacySource(path: string, options: { displayName?: st
       tracks: () => pages(trackPage),
       snapshots: () => pages(snapshotPage),
       path,
-      *snapshotLinePages(prefix, count) {
-        const next = snapshotLinePageReader(db, prefix, count);
+      *snapshotLinePages(rules, loadable, count) {
+        const next = snapshotLinePageReader(db, rules, loadable, count);
         for (let page = next(Number.MIN_SAFE_INTEGER); page !== undefined; page = next(page.lastRowid)) yield page;
       },
       snapshotRowsBetween: (afterRowid, last) => rowsBetween.all(afterRowid, last) as SqliteValue[][],
