@@ -20,7 +20,7 @@ import {
 } from '../../repositories/legacy-staging.js';
 import { spotifyUserHasSnapshots, withSnapshotKeysRebuilt } from '../../repositories/snapshot-bulk.js';
 import { deleteUnusedUser, findUserBySpotifyId, upsertUser } from '../../repositories/users.js';
-import { loadSnapshotsDirectly, snapshotsCanLoadDirectly } from './direct-load.js';
+import { loadSnapshotsDirectly, openSnapshotPages, snapshotsCanLoadDirectly, type DirectLoadPages } from './direct-load.js';
 import { validateOwner } from './owner.js';
 import type { RejectSink } from './rejects.js';
 import { openLegacySource, type LegacySource } from './source.js';
@@ -173,13 +173,16 @@ async function runImport(
 
     // Everything below lands together or not at all.
     await beginSessionTransaction(db);
+    let snapshotPages: DirectLoadPages | undefined;
     try {
       if (dryRun) userId = (await upsertUser(db, { spotifyId: owner })).id;
+      // Opened before the tracks move, so the reading starts meanwhile (see openSnapshotPages).
+      if (direct) snapshotPages = openSnapshotPages(session, source, userId!, tracks.trackIds!);
       const t0 = clock.now().getTime();
       const trackMove = await moveStagedTracks(db, userId!);
       const t1 = clock.now().getTime();
-      const landed = direct
-        ? await landSnapshotsDirectly(session, context, owner, userId!, tracks.trackIds!, started)
+      const landed = snapshotPages
+        ? await landSnapshotsDirectly(session, context, owner, userId!, tracks.trackIds!, snapshotPages.pages, started)
         : await moveStagedSnapshotsIn(db, mode, userId!, staged!, started, t0, clock);
       const t2 = clock.now().getTime();
       const report: ImportReport = {
@@ -220,6 +223,8 @@ async function runImport(
     } catch (error) {
       await endSessionTransaction(db, 'rollback').catch(() => {});
       throw error;
+    } finally {
+      await snapshotPages?.close();
     }
   } catch (error) {
     await rejects?.abort().catch(() => {});
@@ -269,6 +274,7 @@ async function landSnapshotsDirectly(
   owner: string,
   userId: number,
   trackIds: TrackIds,
+  pages: DirectLoadPages['pages'],
   started: number,
 ): Promise<LandedSnapshots> {
   const { db } = session;
@@ -282,7 +288,7 @@ async function landSnapshotsDirectly(
       }
       // Without the insert triggers, which would keep all its rows in a transition table to find
       // the distinct tracks again: the search rows are added once the keys are back.
-      const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, userId, trackIds));
+      const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, userId, trackIds, pages));
       loadedAt = context.clock.now().getTime();
       // The rest is the database's work (index builds, search rows): nothing the reading phase
       // left on the heap is needed, and an embedded import's peak comes during the index builds.
