@@ -23,7 +23,10 @@ export function snapshotsCanLoadDirectly(source: LegacySource, checks?: FileChec
   return source.counts.tracks <= DIRECT_LOAD_MAX_TRACKS && source.snapshotKeyEnforced && !checks?.snapshotDatesHaveTimes;
 }
 
-/** Pages the reader thread reads before the COPY starts: ~12 MB of lines (240,000 rows; twice that cost the import ~15 MB more peak memory for little more speed). */
+/**
+ * Pages the reader thread reads before the COPY starts: ~12 MB of lines (240,000 rows). Twice
+ * that cost the import ~15 MB more peak memory for little more speed.
+ */
 const READ_AHEAD_PAGES = 48;
 
 /** The file's snapshot pages for loadSnapshotsDirectly; close it whatever happened. */
