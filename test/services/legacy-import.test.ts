@@ -346,6 +346,35 @@ describeEachEngine('legacy import', ({ database }) => {
     expect(direct.search.rows).toHaveLength(100 + 59);
   });
 
+  it('a direct load refuses blobs whose bytes read as clean values, as the staged load does', async () => {
+    // SQLite would join each blob's bytes into its line as text: 'b2', '2024-01-02', a range, '2'.
+    const file = join(fixture.dir, `blobs-${database().engine}.db`);
+    writeLegacyFile(file, {
+      tracks: [cleanTrack('b1'), cleanTrack('b2')],
+      snapshots: [
+        ['b1', '2024-01-01', 'short_term', 1],
+        [Buffer.from('b2'), '2024-01-01', 'short_term', 2],
+        ['b2', Buffer.from('2024-01-02'), 'short_term', 2],
+        ['b2', '2024-01-03', Buffer.from('short_term'), 2],
+        ['b2', '2024-01-04', 'short_term', Buffer.from('2')],
+        ['b2', '2024-01-05', 'short_term', 3],
+      ],
+    });
+    const run = async (owner: string, constraints: 'keep' | 'rebuild') => {
+      const rejectsPath = join(fixture.dir, `blobs-${owner}-${database().engine}.jsonl`);
+      const report = await importLegacyFile(database().withBulkSession, { sourcePath: file, owner, clock, constraints, rejects: await openFileRejectSink(rejectsPath) });
+      return { report, rejects: await readFile(rejectsPath, 'utf8'), archive: (await readArchive(db(), report.userId)).snapshots };
+    };
+    const staged = await run('blobs-staged', 'keep');
+    const direct = await run('blobs-direct', 'rebuild');
+    expect(direct.report.snapshotLoad).toBe('direct-copy');
+    expect(direct.report.snapshots).toEqual({ ...staged.report.snapshots, ms: direct.report.snapshots.ms });
+    expect(direct.report.snapshots.imported).toBe(2);
+    expect(direct.archive).toEqual(staged.archive);
+    expect(direct.rejects).toBe(staged.rejects);
+    expect(direct.rejects.trim().split('\n')).toHaveLength(4);
+  });
+
   it('a direct-copy dry run counts the same and writes nothing', async () => {
     const report = await importLegacyFile(database().withBulkSession, { sourcePath: noTimesFile, owner: 'dry-dora', clock, constraints: 'rebuild', dryRun: true });
     expect(report).toMatchObject({ dryRun: true, runId: null, snapshotLoad: 'direct-copy', snapshots: { imported: 62, alreadyPresent: 0 } });
