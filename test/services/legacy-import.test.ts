@@ -432,6 +432,21 @@ describeEachEngine('legacy import', ({ database }) => {
     expect(archive.tracks.map((t) => t.name)).toEqual(['Five, text id']);
   });
 
+  it('a track id the file holds twice is a reported duplicate on the direct load too (the later row wins)', async () => {
+    // Untyped track ids (5 and '5') with the tutorial's snapshot key: the snapshots can load
+    // directly, and the tracks' duplicate is noticed from the ids collected while staging.
+    const file = join(fixture.dir, `twice-${database().engine}.db`);
+    writeLegacyFile(file, {
+      schema: `CREATE TABLE tracks (track_id PRIMARY KEY, name NOT NULL, artist_name NOT NULL, album_name, duration_ms, spotify_url, raw_json);
+               CREATE TABLE snapshots (track_id TEXT, snapshot_date TEXT, time_range TEXT, rank INTEGER, PRIMARY KEY (track_id, snapshot_date, time_range));`,
+      tracks: [[5, 'Five, integer id', 'A', null, 1000, null, null], ['5', 'Five, text id', 'A', null, 1000, null, null]],
+      snapshots: [['5', '2025-06-01', 'short_term', 1]],
+    });
+    const report = await importLegacyFile(database().withBulkSession, { sourcePath: file, owner: 'twice', clock, constraints: 'rebuild' });
+    expect(report).toMatchObject({ snapshotLoad: 'direct-copy', tracks: { imported: 1, rejected: { duplicate_key: 1 } }, snapshots: { imported: 1, rejected: {} } });
+    expect((await readArchive(db(), report.userId, { trackIdLike: '5' })).tracks.map((t) => t.name)).toEqual(['Five, text id']);
+  });
+
   it('refuses a file that is not SQLite, or lacks the tables, naming what is missing', async () => {
     const notSqlite = join(fixture.dir, 'notes.txt');
     await writeFile(notSqlite, 'hello, this is not a database at all');
