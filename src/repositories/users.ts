@@ -87,3 +87,22 @@ export async function endUserSessions(db: Db, userId: number): Promise<number | 
   return row?.session_version;
 }
 
+/**
+ * Removes a user that a failed import created: only while nothing else refers to them (never
+ * logged in, no tokens, no snapshots), so a concurrent first login or capture is never undone.
+ * Their import_runs rows go with them (ON DELETE CASCADE). Returns whether a row was deleted.
+ */
+export async function deleteUnusedUser(db: Db, userId: number): Promise<boolean> {
+  const result = await db
+    .deleteFrom('users')
+    .where('id', '=', userId)
+    .where('last_login_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('snapshots').select('snapshots.user_id').whereRef('snapshots.user_id', '=', 'users.id'))),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('spotify_tokens').select('spotify_tokens.user_id').whereRef('spotify_tokens.user_id', '=', 'users.id'))),
+    )
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -229,10 +229,7 @@ describeEachEngine('legacy import', ({ database }) => {
       'stopped on purpose',
     );
     expect((await findUserBySpotifyId(db(), 'alice'))?.id).toBe(alice.id);
-    const runs = await listImportRuns(db(), alice.id);
-    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'failed']);
-    // Recorded once the transaction had rolled back, with the file's hash and the error.
-    expect(runs[2]).toMatchObject({ error: 'stopped on purpose', source_sha256: await sha(fixture.dirtyFile), source_name: 'music_time_machine.db', counts: {} });
+    expect((await listImportRuns(db(), alice.id)).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'failed']);
   });
 
   it('the rebuild load (large imports) gives the same rows and puts back every index and foreign key', async () => {

@@ -1,5 +1,5 @@
 import type { BulkSession } from '../../db/bulk-session.js';
-import type { LegacySource } from './source.js';
+import type { FileChecks, LegacySource } from './source.js';
 import type { RejectEntry } from './rejects.js';
 import type { SqliteValue } from './rows.js';
 import { checkSnapshotRow, reportSetRejects, snapshotPageRules } from './snapshot-checks.js';
@@ -17,11 +17,10 @@ export const DIRECT_LOAD_MAX_TRACKS = 1_000_000;
  * - the file has the tutorial's key and no date carries a time, so no two rows can become one key;
  * - the track ids fit in memory, so "is this row's track in the file?" is a set lookup.
  * The caller adds its own conditions (indexes rebuilt, the owner's archive empty). Before the
- * scan for dates with times is in (LegacySource.snapshotDatesHaveTimes), `datesHaveTimes` is
- * undefined: whether the file may still qualify.
+ * whole-file checks are in, `checks` is undefined: whether the file may still qualify.
  */
-export function snapshotsCanLoadDirectly(source: LegacySource, datesHaveTimes?: boolean): boolean {
-  return source.counts.tracks <= DIRECT_LOAD_MAX_TRACKS && source.snapshotKeyEnforced && datesHaveTimes !== true;
+export function snapshotsCanLoadDirectly(source: LegacySource, checks?: FileChecks): boolean {
+  return source.counts.tracks <= DIRECT_LOAD_MAX_TRACKS && source.snapshotKeyEnforced && !checks?.snapshotDatesHaveTimes;
 }
 
 /**

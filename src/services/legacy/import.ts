@@ -2,11 +2,11 @@ import { basename } from 'node:path';
 import type { BulkSession, WithBulkSession } from '../../db/bulk-session.js';
 import type { Clock } from '../../lib/clock.js';
 import { collectGarbageNow } from '../../lib/collect-garbage.js';
-import { hashFileInBackground, type BackgroundFileHash } from '../../lib/file-hash.js';
+import { hashFileInBackground } from '../../lib/file-hash.js';
 import { AppError, ConflictError, errorMessage } from '../../lib/errors.js';
 import { beginSessionTransaction, endSessionTransaction, resetBulkLoadTuning, tuneSessionForBulkLoad } from '../../repositories/bulk-load-session.js';
 import { addArchiveTracksOf, withSnapshotInsertTriggersOff } from '../../repositories/archive-tracks.js';
-import { markInterruptedImportRuns, recordImportRun } from '../../repositories/import-runs.js';
+import { failImportRun, finishImportRun, markInterruptedImportRuns, startImportRun } from '../../repositories/import-runs.js';
 import {
   countStagedSnapshots,
   dropStagingTables,
@@ -19,11 +19,11 @@ import {
   type MoveCounts,
 } from '../../repositories/legacy-staging.js';
 import { spotifyUserHasSnapshots, withSnapshotKeysRebuilt } from '../../repositories/snapshot-bulk.js';
-import { findUserBySpotifyId, upsertUser } from '../../repositories/users.js';
+import { deleteUnusedUser, findUserBySpotifyId, upsertUser } from '../../repositories/users.js';
 import { loadSnapshotsDirectly, openSnapshotPages, snapshotsCanLoadDirectly, type DirectLoadPages } from './direct-load.js';
 import { validateOwner } from './owner.js';
 import type { RejectSink } from './rejects.js';
-import { LegacyFileError, openLegacySource, type LegacySource } from './source.js';
+import { openLegacySource, type LegacySource } from './source.js';
 import { namedTrackIds, stageSnapshots, stageTracks, type SnapshotStageResult, type TrackIds } from './stage.js';
 import { stageContext, type StageContext, type StageProgress } from './stage-stream.js';
 
@@ -101,104 +101,94 @@ export interface ImportReport {
  * Rows stream out of SQLite (read-only), are converted and checked one by one in JavaScript,
  * and COPY'd into session temp tables; set-based SQL then finds snapshots without a track and
  * duplicate keys, and moves everything into the real tables with insert-only upserts, together
- * with the owner's user row and the import_runs result, in ONE transaction. So a run either lands
- * whole or not at all (a killed run leaves nothing), and a rerun of the same file inserts
- * nothing. A large first import skips staging the snapshots: they are COPY'd straight into the
- * table inside that transaction (direct-load.ts).
+ * with the import_runs result, in ONE transaction. So a run either lands whole or not at all
+ * (a killed run leaves nothing but an import_runs row still marked running, closed by the next
+ * run), and a rerun of the same file inserts nothing. A large first import skips staging the
+ * snapshots: they are COPY'd straight into the table inside that transaction (direct-load.ts).
  */
 export async function importLegacyFile(withBulkSession: WithBulkSession, options: ImportOptions): Promise<ImportReport> {
   const owner = validateOwner(options.owner);
   const started = options.clock.now().getTime();
-  const source = await openLegacySource(options.sourcePath, { displayName: options.sourceName, checkLater: true });
+  const hash = hashFileInBackground(options.sourcePath);
   try {
-    return await withBulkSession((session) => runImport(session, source, { ...options, owner }, started));
+    const source = await openLegacySource(options.sourcePath, { displayName: options.sourceName, checkInBackground: true });
+    try {
+      return await withBulkSession((session) => runImport(session, source, { ...options, owner }, hash.hex, started));
+    } finally {
+      source.close();
+    }
   } finally {
-    source.close();
+    hash.cancel();
   }
 }
 
-/**
- * What reads the whole file again once the import has read it: SQLite's quick_check and the
- * SHA-256 recorded in import_runs (~0.35 s and ~0.2 s of CPU for 300 MB). Started when the rows
- * are read, they run beside the index builds, where PostgreSQL leaves a core idle, instead of
- * beside the reading, where both cores are busy; the run cannot commit before both are done.
- */
-function fileChecksAfterReading(source: LegacySource, path: string) {
-  let hash: BackgroundFileHash | undefined;
-  const start = () => {
-    hash ??= hashFileInBackground(path);
-    void source.checkIntegrity();
-  };
-  return {
-    start,
-    /** Resolves with the file's SHA-256 once the file passed its check. */
-    async passed(): Promise<string> {
-      start();
-      await source.checkIntegrity();
-      return hash!.hex;
-    },
-    stop: () => hash?.cancel(),
-  };
-}
-
-/**
- * A failed import's error as the user should see it: a damaged page can make any read fail,
- * and SQLite's check of the file then says what is wrong.
- */
-async function failureOf(source: LegacySource, error: unknown): Promise<unknown> {
-  if (error instanceof AppError && !(error instanceof LegacyFileError)) return error;
-  return source.checkIntegrity().then(() => error, (damage: unknown) => damage);
-}
-
-async function runImport(session: BulkSession, source: LegacySource, options: ImportOptions, started: number): Promise<ImportReport> {
+async function runImport(
+  session: BulkSession,
+  source: LegacySource,
+  options: ImportOptions,
+  sourceHash: Promise<string>,
+  started: number,
+): Promise<ImportReport> {
   const { db } = session;
   const { owner, clock } = options;
   const dryRun = options.dryRun ?? false;
   const rejects = options.rejects;
   const checkpoint = options.checkpoint ?? (() => {});
-  const sourceName = options.sourceName ?? basename(options.sourcePath);
   // Before the session's first temp table: temp_buffers only takes effect then.
   await tuneSessionForBulkLoad(db, session.kind);
   if (!(await tryLockImportOwner(db, owner))) {
     throw new ConflictError(`another import for ${owner} is running; wait for it to finish`);
   }
-  const fileChecks = fileChecksAfterReading(source, options.sourcePath);
+  let runId: number | null = null;
+  let createdUserId: number | undefined;
   try {
     const context = stageContext(source, { clock, rejects, onProgress: options.onProgress, checkpoint });
     const mode = options.constraints ?? 'auto';
     // The direct path needs the track ids collected while the tracks are staged, which is before
-    // the scan for dates with times (on its own thread meanwhile) says whether the file
-    // qualifies: collect them whenever it may.
+    // the whole-file checks say whether the file qualifies: collect them whenever it may.
     const mayLoadDirectly =
       rebuildWanted(mode, source.counts.snapshots, await estimateSnapshotRows(db)) &&
       snapshotsCanLoadDirectly(source) &&
       !(await spotifyUserHasSnapshots(db, owner));
-    const tracks = await stageTracks(session, context, mayLoadDirectly);
+    // Staging writes only this session's temp tables, so it runs while the file is still being
+    // checked (source.checked, ~0.5 s for 300 MB). Reading a damaged file may fail first; the
+    // check's message is then the one to give. Nothing that lasts is written before it passed.
+    const tracks = await stageTracks(session, context, mayLoadDirectly).catch(async (error: unknown) => {
+      await source.checked;
+      throw error;
+    });
     collectGarbageNow(); // the tracks' JSON is done with; see landSnapshotsDirectly
-    const direct = mayLoadDirectly && snapshotsCanLoadDirectly(source, await source.snapshotDatesHaveTimes);
+    const direct = mayLoadDirectly && snapshotsCanLoadDirectly(source, await source.checked);
+    const sourceSha256 = await sourceHash;
+    let userId: number | undefined;
+    let interruptedRunsClosed = 0;
+    if (!dryRun) {
+      const existed = await findUserBySpotifyId(db, owner);
+      userId = (await upsertUser(db, { spotifyId: owner })).id;
+      if (!existed) createdUserId = userId;
+      interruptedRunsClosed = await markInterruptedImportRuns(db, userId, clock.now());
+      runId = await startImportRun(db, { userId, sourceSha256, sourceName: options.sourceName ?? basename(options.sourcePath), at: clock.now() });
+    }
     const staged = direct ? undefined : await stageSnapshots(session, context);
-    if (staged) fileChecks.start(); // the file is read (the direct load starts them after its COPY)
 
-    // Everything below lands together or not at all: the owner (if new), the rows, the run.
+    // Everything below lands together or not at all.
     await beginSessionTransaction(db);
     let snapshotPages: DirectLoadPages | undefined;
     try {
-      const userId = (await upsertUser(db, { spotifyId: owner })).id;
-      const interruptedRunsClosed = dryRun ? 0 : await markInterruptedImportRuns(db, userId, clock.now());
+      if (dryRun) userId = (await upsertUser(db, { spotifyId: owner })).id;
       // Opened before the tracks move, so the reading starts meanwhile (see openSnapshotPages).
-      if (direct) snapshotPages = openSnapshotPages(session, source, userId, tracks.trackIds!);
+      if (direct) snapshotPages = openSnapshotPages(session, source, userId!, tracks.trackIds!);
       const t0 = clock.now().getTime();
-      const trackMove = await moveStagedTracks(db, userId);
+      const trackMove = await moveStagedTracks(db, userId!);
       const t1 = clock.now().getTime();
       const landed = snapshotPages
-        ? await landSnapshotsDirectly(session, context, owner, userId, tracks.trackIds!, snapshotPages.pages, fileChecks.start, started)
-        : await moveStagedSnapshotsIn(db, mode, userId, staged!, started, t0, clock);
+        ? await landSnapshotsDirectly(session, context, owner, userId!, tracks.trackIds!, snapshotPages.pages, started)
+        : await moveStagedSnapshotsIn(db, mode, userId!, staged!, started, t0, clock);
       const t2 = clock.now().getTime();
-      const sourceSha256 = await fileChecks.passed();
       const report: ImportReport = {
-        runId: null,
+        runId,
         owner,
-        userId,
+        userId: userId!,
         sourceSha256,
         dryRun,
         tracks: {
@@ -224,10 +214,7 @@ async function runImport(session: BulkSession, source: LegacySource, options: Im
         ms: 0,
       };
       report.ms = clock.now().getTime() - started;
-      if (!dryRun) {
-        const counts = { tracks: report.tracks, snapshots: report.snapshots, ms: report.ms } as never;
-        report.runId = await recordImportRun(db, { userId, sourceSha256, sourceName, status: 'succeeded', counts, startedAt: new Date(started), finishedAt: clock.now() });
-      }
+      if (runId !== null) await finishImportRun(db, runId, { tracks: report.tracks, snapshots: report.snapshots, ms: report.ms } as never, clock.now());
       checkpoint('before-commit');
       await endSessionTransaction(db, dryRun ? 'rollback' : 'commit');
       checkpoint('committed');
@@ -239,38 +226,17 @@ async function runImport(session: BulkSession, source: LegacySource, options: Im
     } finally {
       await snapshotPages?.close();
     }
-  } catch (caught) {
+  } catch (error) {
     await rejects?.abort().catch(() => {});
-    const error = await failureOf(source, caught);
-    // An owner who was there before keeps a record of the failed run; a damaged file is refused
-    // as bad input, and an owner the import would have created went with the rollback.
-    if (!dryRun && !(error instanceof LegacyFileError)) await recordFailedRun(db, owner, sourceName, fileChecks, errorMessage(error), started, clock);
+    if (runId !== null) await failImportRun(db, runId, errorMessage(error), clock.now()).catch(() => {});
+    // A failed import leaves no trace of a user it made up (their failed run row goes with them).
+    if (createdUserId !== undefined) await deleteUnusedUser(db, createdUserId).catch(() => {});
     if (error instanceof AppError) throw error;
     throw new AppError('import_failed', 500, `the import failed and nothing was imported: ${errorMessage(error)}`, { cause: error });
   } finally {
-    fileChecks.stop();
     await dropStagingTables(db).catch(() => {});
     await unlockImportOwner(db, owner).catch(() => {});
     await resetBulkLoadTuning(db).catch(() => {});
-  }
-}
-
-async function recordFailedRun(
-  db: BulkSession['db'],
-  owner: string,
-  sourceName: string,
-  fileChecks: ReturnType<typeof fileChecksAfterReading>,
-  error: string,
-  started: number,
-  clock: Clock,
-): Promise<void> {
-  try {
-    const user = await findUserBySpotifyId(db, owner);
-    if (!user) return;
-    const sourceSha256 = await fileChecks.passed();
-    await recordImportRun(db, { userId: user.id, sourceSha256, sourceName, status: 'failed', error, startedAt: new Date(started), finishedAt: clock.now() });
-  } catch {
-    // Recording the failure must not hide it.
   }
 }
 
@@ -309,7 +275,6 @@ async function landSnapshotsDirectly(
   userId: number,
   trackIds: TrackIds,
   pages: DirectLoadPages['pages'],
-  fileRead: () => void,
   started: number,
 ): Promise<LandedSnapshots> {
   const { db } = session;
@@ -325,7 +290,6 @@ async function landSnapshotsDirectly(
       // the distinct tracks again: the search rows are added once the keys are back.
       const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, userId, trackIds, pages));
       loadedAt = context.clock.now().getTime();
-      fileRead();
       // The rest is the database's work (index builds, search rows): nothing the reading phase
       // left on the heap is needed, and an embedded import's peak comes during the index builds.
       collectGarbageNow();

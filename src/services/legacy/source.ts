@@ -38,32 +38,33 @@ export interface LegacySource {
   /** [rowid, ...SNAPSHOT_COLUMNS] for the snapshot rows in (afterRowid, lastRowid], in rowid order. */
   snapshotRowsBetween(afterRowid: number, lastRowid: number): SqliteValue[][];
   /**
-   * True when some snapshot_date holds more than a date ('YYYY-MM-DD HH:MM:SS'): dropping the
-   * time can then make two rows one key. A scan of the whole table on a thread of its own
-   * (file-check-worker.js), started at open; rejects like checkIntegrity on a damaged file.
+   * The checks that read the whole file, run on a thread of their own (file-check-worker.js):
+   * SQLite's quick_check (a damaged page is refused before anything is written, instead of
+   * failing half-way), then the scan for dates with times. Rejects with the LegacyFileError of a
+   * damaged file. Already settled unless the source was opened with `checkInBackground`; then the
+   * caller must await it before writing anything that lasts.
    */
-  readonly snapshotDatesHaveTimes: Promise<boolean>;
-  /**
-   * SQLite's quick_check of every page, on a thread of its own (file-check-worker.js): rejects
-   * with the LegacyFileError of a damaged file. Started by the first call; already passed when
-   * the source was opened without `checkLater`. A caller that opened it with `checkLater` must
-   * have it pass before it commits anything, and should ask it first when a read fails (a damaged
-   * page can make any read fail, and the check's finding says what is wrong).
-   */
-  checkIntegrity(): Promise<void>;
+  readonly checked: Promise<FileChecks>;
   /** The original values of some snapshot rows, for the rejects file. */
   snapshotsByRowid(rowids: readonly number[]): Map<number, SqliteValue[]>;
   close(): void;
 }
 
+export interface FileChecks {
+  /**
+   * True when some snapshot_date holds more than a date ('YYYY-MM-DD HH:MM:SS'): dropping the
+   * time can then make two rows one key.
+   */
+  snapshotDatesHaveTimes: boolean;
+}
+
 /**
  * Opens and checks a legacy file: header, tables and columns, then the whole-file checks
- * (snapshotDatesHaveTimes, checkIntegrity). With `checkLater` they are not awaited, and the
- * integrity check is not even started: an import runs it once it has read the file, on the
- * core its own work leaves idle then. `displayName` is how messages name the file (an upload's
- * own name, never our temp path).
+ * (`checked`). With `checkInBackground` those are still running when this returns, so the caller
+ * can start reading meanwhile (an import stages the tracks). `displayName` is how messages name
+ * the file (an upload's own name, never our temp path).
  */
-export async function openLegacySource(path: string, options: { displayName?: string; checkLater?: boolean } = {}): Promise<LegacySource> {
+export async function openLegacySource(path: string, options: { displayName?: string; checkInBackground?: boolean } = {}): Promise<LegacySource> {
   const name = options.displayName ?? path;
   await checkHeader(path, name);
   let db: Sqlite.Database;
@@ -73,22 +74,10 @@ export async function openLegacySource(path: string, options: { displayName?: st
   } catch (error) {
     throw new LegacyFileError(`cannot open "${name}" as SQLite: ${(error as Error).message}`, { cause: error });
   }
-  const jobs: Array<{ stop: () => void }> = [];
-  let integrity: Promise<void> | undefined;
-  const checkIntegrity = () => {
-    if (!integrity) {
-      const job = startFileCheck(path, name, 'integrity');
-      jobs.push(job);
-      integrity = job.result.then(() => undefined);
-    }
-    return integrity;
-  };
+  let checks: ReturnType<typeof checkWholeFile> | undefined;
   try {
     const snapshotKeyEnforced = checkSchema(db);
-    const dates = startFileCheck(path, name, 'dates');
-    jobs.push(dates);
-    const snapshotDatesHaveTimes = dates.result.then((r) => r.snapshotDatesHaveTimes === true);
-    snapshotDatesHaveTimes.catch(() => {}); // awaited by whoever needs it
+    checks = checkWholeFile(path, name);
     const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     const counts = { tracks: count('tracks'), snapshots: count('snapshots') };
     const trackPage = db.prepare(`select rowid, ${TRACK_COLUMNS.join(', ')} from tracks where rowid > ? order by rowid limit ${TRACK_PAGE_ROWS}`).raw(true);
@@ -96,8 +85,7 @@ export async function openLegacySource(path: string, options: { displayName?: st
     const byRowid = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid = ?`).raw(true);
     const rowsBetween = db.prepare(`select rowid, ${SNAPSHOT_COLUMNS.join(', ')} from snapshots where rowid > ? and rowid <= ? order by rowid`).raw(true);
     const source: LegacySource = {
-      snapshotDatesHaveTimes,
-      checkIntegrity,
+      checked: checks.result,
       snapshotKeyEnforced,
       tracks: () => pages(trackPage),
       snapshots: () => pages(snapshotPage),
@@ -117,19 +105,17 @@ export async function openLegacySource(path: string, options: { displayName?: st
       },
       counts,
       close: () => {
-        for (const job of jobs) job.stop();
+        checks?.stop();
         db.close();
       },
     };
-    if (!options.checkLater) await Promise.all([checkIntegrity(), snapshotDatesHaveTimes]); // a rejection closes the file below
+    if (!options.checkInBackground) await checks.result; // a rejection closes the file below
     return source;
   } catch (error) {
-    // A damaged page can make any read fail: then the whole-file check's finding says it best.
-    const damage = error instanceof LegacyFileError ? undefined : await checkIntegrity().then(() => undefined, (found: unknown) => found);
-    for (const job of jobs) job.stop();
     db.close();
-    if (damage !== undefined) throw damage;
     if (error instanceof LegacyFileError) throw error;
+    // A damaged page can make any read fail: then the whole-file check's finding says it best.
+    await checks?.result;
     throw new LegacyFileError(`cannot read "${name}": ${(error as Error).message}`, { cause: error });
   }
 }
@@ -172,12 +158,12 @@ async function checkHeader(path: string, name: string): Promise<void> {
   }
 }
 
-/** One whole-file check on its worker thread (file-check-worker.js); `stop` ends it early. */
-function startFileCheck(path: string, name: string, job: 'integrity' | 'dates'): { result: Promise<{ snapshotDatesHaveTimes?: boolean }>; stop: () => void } {
-  const worker = new Worker(new URL('./file-check-worker.js', import.meta.url), { workerData: { path, job } });
+/** The whole-file checks on their worker thread (file-check-worker.js); `stop` ends them early. */
+function checkWholeFile(path: string, name: string): { result: Promise<FileChecks>; stop: () => void } {
+  const worker = new Worker(new URL('./file-check-worker.js', import.meta.url), { workerData: path });
   worker.unref(); // never what keeps the process alive
-  const result = new Promise<{ snapshotDatesHaveTimes?: boolean }>((resolve, reject) => {
-    worker.once('message', (message: { finding: string } | { failure: string } | { ok: true; snapshotDatesHaveTimes?: boolean }) => {
+  const result = new Promise<FileChecks>((resolve, reject) => {
+    worker.once('message', (message: { finding: string } | { failure: string } | FileChecks) => {
       if ('finding' in message) {
         const finding = message.finding.replace('*** in database main ***', '').replace(/\s+/g, ' ').trim();
         reject(new LegacyFileError(`"${name}" is damaged (SQLite's check says: ${finding}). Nothing was imported; copy the file again from the original.`));
