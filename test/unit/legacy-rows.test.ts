@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { copyLine } from '../../src/lib/copy-text.js';
 import { convertRawJson, convertSnapshot, convertTrack, exactInteger, parseSnapshotDate } from '../../src/services/legacy/rows.js';
-import { checkSnapshotRow, isCleanSnapshotPage } from '../../src/services/legacy/snapshot-checks.js';
+import { checkSnapshotRow, snapshotPageRules } from '../../src/services/legacy/snapshot-checks.js';
+import { snapshotPageCheck } from '../../src/services/legacy/snapshot-page-check.js';
 
 describe('legacy row conversions', () => {
   it('converts integers stored loosely when exact, and only then', () => {
@@ -77,6 +78,10 @@ describe('legacy row conversions', () => {
   });
 });
 
+/** Whether the direct load sends a page of COPY lines as it is (marking its tracks in `loadable`). */
+const isCleanPage = (text: string, rows: number, prefix: string, loadable: Map<string, boolean>) =>
+  snapshotPageCheck(snapshotPageRules(prefix), loadable)(text, rows) !== undefined;
+
 describe('a page of COPY lines SQLite built (the direct load\'s clean chunks)', () => {
   const prefix = '42\t';
   // What snapshot-line-pages.js makes of a row whose values are text, text, text and integer.
@@ -92,26 +97,26 @@ describe('a page of COPY lines SQLite built (the direct load\'s clean chunks)', 
     ] as const;
     for (const [trackId, date, range, rank] of clean) {
       const line = sqliteLine(trackId, date, range, rank);
-      expect(isCleanSnapshotPage(line, 1, prefix, loadable), line).toBe(true);
+      expect(isCleanPage(line, 1, prefix, loadable), line).toBe(true);
       expect(checkSnapshotRow([1, trackId, date, range, rank])).toEqual({ ok: true, trackId, fields: line.slice(prefix.length), dateHadTime: false });
     }
     const page = clean.map(([trackId, date, range, rank]) => sqliteLine(trackId, date, range, rank)).join('');
-    expect(isCleanSnapshotPage(page, 3, prefix, loadable)).toBe(true);
-    expect(isCleanSnapshotPage(page, 4, prefix, loadable)).toBe(false);
-    expect(isCleanSnapshotPage(page, 3, prefix, new Map([['x', false], ['id with spaces and ünïcödé', false]]))).toBe(false);
+    expect(isCleanPage(page, 3, prefix, loadable)).toBe(true);
+    expect(isCleanPage(page, 4, prefix, loadable)).toBe(false);
+    expect(isCleanPage(page, 3, prefix, new Map([['x', false], ['id with spaces and ünïcödé', false]]))).toBe(false);
   });
 
   it('marks the tracks a clean page names, and none of a page that is not clean', () => {
     const named = () => [...loadable].filter(([, was]) => was).map(([id]) => id);
     for (const id of ids) loadable.set(id, false);
     const clean = sqliteLine('x', '2024-01-01', 'short_term', 1) + sqliteLine('t', '2024-01-01', 'short_term', 2) + sqliteLine('x', '2024-01-02', 'short_term', 1);
-    expect(isCleanSnapshotPage(clean, 3, prefix, loadable)).toBe(true);
+    expect(isCleanPage(clean, 3, prefix, loadable)).toBe(true);
     expect(named()).toEqual(['x', 't']);
     // Clean lines, then one that is not (rank 0): nothing on the page is marked.
     const dirty = sqliteLine('a', '2024-01-01', 'short_term', 1) + sqliteLine('b', '2024-01-01', 'short_term', 0);
-    expect(isCleanSnapshotPage(dirty, 2, prefix, loadable)).toBe(false);
+    expect(isCleanPage(dirty, 2, prefix, loadable)).toBe(false);
     // Every line clean, but one row more than lines (a value held a newline): none marked either.
-    expect(isCleanSnapshotPage(sqliteLine('a', '2024-01-01', 'short_term', 1), 2, prefix, loadable)).toBe(false);
+    expect(isCleanPage(sqliteLine('a', '2024-01-01', 'short_term', 1), 2, prefix, loadable)).toBe(false);
     expect(named()).toEqual(['x', 't']);
   });
 
@@ -137,10 +142,10 @@ describe('a page of COPY lines SQLite built (the direct load\'s clean chunks)', 
       [`a\t2024-01-01\tshort_term\t5\n${prefix}b`, '2024-01-02', 'long_term', 3],
     ] as const;
     for (const [trackId, date, range, rank] of other) {
-      expect(isCleanSnapshotPage(sqliteLine(trackId, date, range, rank), 1, prefix, loadable), JSON.stringify([trackId, date, range, rank])).toBe(false);
+      expect(isCleanPage(sqliteLine(trackId, date, range, rank), 1, prefix, loadable), JSON.stringify([trackId, date, range, rank])).toBe(false);
     }
-    expect(isCleanSnapshotPage(`${prefix}t\t2024-01-01\tshort_term\t05\n`, 1, prefix, loadable)).toBe(false);
-    expect(isCleanSnapshotPage(`${prefix}t\t2024-01-01\tshort_term\t5`, 1, prefix, loadable)).toBe(false);
-    expect(isCleanSnapshotPage(`7\tt\t2024-01-01\tshort_term\t5\n`, 1, prefix, loadable)).toBe(false);
+    expect(isCleanPage(`${prefix}t\t2024-01-01\tshort_term\t05\n`, 1, prefix, loadable)).toBe(false);
+    expect(isCleanPage(`${prefix}t\t2024-01-01\tshort_term\t5`, 1, prefix, loadable)).toBe(false);
+    expect(isCleanPage(`7\tt\t2024-01-01\tshort_term\t5\n`, 1, prefix, loadable)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import type { BulkSession } from '../../db/bulk-session.js';
-import type { FileChecks, LegacySource } from './source.js';
+import type { LegacySource } from './source.js';
 import type { RejectEntry } from './rejects.js';
 import type { SqliteValue } from './rows.js';
 import { checkSnapshotRow, reportSetRejects, snapshotPageRules } from './snapshot-checks.js';
@@ -16,11 +16,12 @@ export const DIRECT_LOAD_MAX_TRACKS = 1_000_000;
  * done per row in JavaScript. That holds when no check needs the other rows:
  * - the file has the tutorial's key and no date carries a time, so no two rows can become one key;
  * - the track ids fit in memory, so "is this row's track in the file?" is a set lookup.
- * The caller adds its own conditions (indexes rebuilt, the owner's archive empty). Before the
- * whole-file checks are in, `checks` is undefined: whether the file may still qualify.
+ * This checks the first and the last from what opening the file found; whether a date carries a
+ * time is the background scan's answer (LegacySource.checked), which the caller adds, with its
+ * own conditions (indexes rebuilt, the owner's archive empty).
  */
-export function snapshotsCanLoadDirectly(source: LegacySource, checks?: FileChecks): boolean {
-  return source.counts.tracks <= DIRECT_LOAD_MAX_TRACKS && source.snapshotKeyEnforced && !checks?.snapshotDatesHaveTimes;
+export function snapshotsCanLoadDirectly(source: LegacySource): boolean {
+  return source.counts.tracks <= DIRECT_LOAD_MAX_TRACKS && source.snapshotKeyEnforced;
 }
 
 /**
@@ -31,6 +32,8 @@ const READ_AHEAD_PAGES = 48;
 
 /** The file's snapshot pages for loadSnapshotsDirectly; close it whatever happened. */
 export interface DirectLoadPages {
+  /** The text before each COPY line: the owner's id and a tab. */
+  readonly prefix: string;
   readonly pages: AsyncIterable<SnapshotLinePage> | Iterable<SnapshotLinePage>;
   close(): Promise<void>;
 }
@@ -45,9 +48,9 @@ export interface DirectLoadPages {
 export function openSnapshotPages(session: BulkSession, source: LegacySource, userId: number, trackIds: TrackIds): DirectLoadPages {
   const rules = snapshotPageRules(`${userId}\t`);
   if (session.kind === 'postgres') {
-    return startSnapshotLineReader(source.path, rules, trackIds.staged.keys(), IMPORT_CHUNK_ROWS, READ_AHEAD_PAGES);
+    return { prefix: rules.prefix, ...startSnapshotLineReader(source.path, rules, trackIds.staged.keys(), IMPORT_CHUNK_ROWS, READ_AHEAD_PAGES) };
   }
-  return { pages: source.snapshotLinePages(rules, trackIds.staged, IMPORT_CHUNK_ROWS), close: async () => {} };
+  return { prefix: rules.prefix, pages: source.snapshotLinePages(rules, trackIds.staged, IMPORT_CHUNK_ROWS), close: async () => {} };
 }
 
 export interface DirectLoadResult {
@@ -61,16 +64,15 @@ export interface DirectLoadResult {
  * the staged path finds, in the same order: per-row problems as they are read, then rows whose
  * track is missing or rejected, in source order. Runs inside the caller's transaction, after the
  * file's tracks are in `tracks`, with the owner's archive empty and the snapshots keys dropped
- * (see withSnapshotKeysRebuilt), and only when snapshotsCanLoadDirectly(source), from `pages`
- * (openSnapshotPages with the same user and ids). Marks in
+ * (see withSnapshotKeysRebuilt), and only when snapshotsCanLoadDirectly(source) and no date has a
+ * time, from `pages` (openSnapshotPages for the owner, with the same ids). Marks in
  * `trackIds.staged` the tracks the loaded rows name (see namedTrackIds).
  */
 export async function loadSnapshotsDirectly(
   session: BulkSession,
   context: StageContext,
-  userId: number,
   trackIds: TrackIds,
-  pages: DirectLoadPages['pages'],
+  { prefix, pages }: DirectLoadPages,
 ): Promise<DirectLoadResult> {
   const { source, checkpoint } = context;
   const snapshotRejected: Record<string, number> = {};
@@ -79,7 +81,6 @@ export async function loadSnapshotsDirectly(
   // checks; two numbers a row, so even a file of nothing but such rows stays small.
   const trackRejectRowids: number[] = [];
   const trackRejectRejected: boolean[] = [];
-  const prefix = `${userId}\t`;
 
   const line = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
     const checked = checkSnapshotRow(row);
@@ -89,7 +90,7 @@ export async function loadSnapshotsDirectly(
       return undefined;
     }
     if (checked.dateHadTime) {
-      // snapshotsCanLoadDirectly said no date has a time; a key could now repeat unnoticed.
+      // The file's scan said no date has a time; a key could now repeat unnoticed.
       throw new Error(`snapshot row ${String(row[0])} has a time in its date; this file needs the staged import`);
     }
     if (trackIds.staged.has(checked.trackId)) {

@@ -158,7 +158,8 @@ async function runImport(
       throw error;
     });
     collectGarbageNow(); // the tracks' JSON is done with; see landSnapshotsDirectly
-    const direct = mayLoadDirectly && snapshotsCanLoadDirectly(source, await source.checked);
+    // And only when the file's scan found no date with a time (see snapshotsCanLoadDirectly).
+    const direct = mayLoadDirectly && (await source.checked).snapshotDatesHaveTimes === false;
     const sourceSha256 = await sourceHash;
     let userId: number | undefined;
     let interruptedRunsClosed = 0;
@@ -182,7 +183,7 @@ async function runImport(
       const trackMove = await moveStagedTracks(db, userId!);
       const t1 = clock.now().getTime();
       const landed = snapshotPages
-        ? await landSnapshotsDirectly(session, context, owner, userId!, tracks.trackIds!, snapshotPages.pages, started)
+        ? await landSnapshotsDirectly(session, context, owner, userId!, tracks.trackIds!, snapshotPages, started)
         : await moveStagedSnapshotsIn(db, mode, userId!, staged!, started, t0, clock);
       const t2 = clock.now().getTime();
       const report: ImportReport = {
@@ -274,7 +275,7 @@ async function landSnapshotsDirectly(
   owner: string,
   userId: number,
   trackIds: TrackIds,
-  pages: DirectLoadPages['pages'],
+  pages: DirectLoadPages,
   started: number,
 ): Promise<LandedSnapshots> {
   const { db } = session;
@@ -288,7 +289,7 @@ async function landSnapshotsDirectly(
       }
       // Without the insert triggers, which would keep all its rows in a transition table to find
       // the distinct tracks again: the search rows are added once the keys are back.
-      const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, userId, trackIds, pages));
+      const result = await withSnapshotInsertTriggersOff(db, () => loadSnapshotsDirectly(session, context, trackIds, pages));
       loadedAt = context.clock.now().getTime();
       // The rest is the database's work (index builds, search rows): nothing the reading phase
       // left on the heap is needed, and an embedded import's peak comes during the index builds.

@@ -1,27 +1,15 @@
 import { copyLine } from '../../lib/copy-text.js';
 import { isTimeRange, TIME_RANGES } from '../../lib/time-ranges.js';
 import type { RejectEntry } from './rejects.js';
-import { convertSnapshot, MAX_RANK, MIN_RANK, originalValue, parseSnapshotDate, SNAPSHOT_COLUMNS, type SqliteValue } from './rows.js';
+import { convertSnapshot, MAX_RANK, MIN_RANK, originalValue, SNAPSHOT_COLUMNS, type SqliteValue } from './rows.js';
 import type { LegacySource } from './source.js';
-import { snapshotPageCheck, type SnapshotPageRules } from './snapshot-page-check.js';
+import { isSnapshotDate, type SnapshotPageRules } from './snapshot-page-check.js';
 
 // The per-row check of a snapshot row (shared by the staged and the direct load), and the reject
 // lines of rows a set-based check refused.
 
 /** Characters that COPY would need escaped, or PostgreSQL cannot store: such ids take the slow path. */
 const UNSAFE_ID = /[\\\t\n\r\u0000]/;
-
-/** Snapshot dates repeat a lot (150 rows a day): remember which YYYY-MM-DD strings are real dates. */
-const dateCache = new Map<string, boolean>();
-function isValidDate(text: string): boolean {
-  let valid = dateCache.get(text);
-  if (valid === undefined) {
-    const parsed = parseSnapshotDate(text);
-    valid = parsed !== undefined && !parsed.hadTime;
-    if (dateCache.size < 100_000) dateCache.set(text, valid);
-  }
-  return valid;
-}
 
 /**
  * One snapshot row checked on its own: `fields` is its COPY text after the first column
@@ -37,7 +25,7 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
   const [, trackId, date, range, rank] = row;
   if (
     typeof trackId === 'string' && trackId !== '' && !UNSAFE_ID.test(trackId) &&
-    typeof date === 'string' && date.length === 10 && isValidDate(date) &&
+    typeof date === 'string' && date.length === 10 && isSnapshotDate(date) &&
     isTimeRange(range) &&
     typeof rank === 'number' && Number.isInteger(rank) && rank >= MIN_RANK && rank <= MAX_RANK
   ) {
@@ -53,16 +41,6 @@ export function checkSnapshotRow(row: readonly SqliteValue[]): CheckedSnapshot {
 /** The rules a page of COPY lines is checked against (snapshot-page-check.js): this file's. */
 export function snapshotPageRules(prefix: string): SnapshotPageRules {
   return { prefix, timeRanges: TIME_RANGES, minRank: MIN_RANK, maxRank: MAX_RANK };
-}
-
-/**
- * Whether a page of COPY lines SQLite built from `rows` rows whose values were text, text, text
- * and integer (snapshot-line-pages.js) can go into COPY as it is: every row passes
- * checkSnapshotRow's fast path, whose line is then exactly this one, and its track is in
- * `loadable` (see snapshotPageCheck). A clean page's tracks are marked as named in `loadable`.
- */
-export function isCleanSnapshotPage(text: string, rows: number, prefix: string, loadable: Map<string, boolean>): boolean {
-  return snapshotPageCheck(snapshotPageRules(prefix), loadable)(text, rows) !== undefined;
 }
 
 function snapshotReject(values: readonly SqliteValue[], problem: { reason: string; column: string; detail: string }): RejectEntry {

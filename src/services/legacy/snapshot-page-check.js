@@ -1,8 +1,9 @@
 // @ts-check
 // Whether a page of snapshot COPY lines that SQLite built (snapshot-line-pages.js) can go into
 // COPY as it is. Plain JavaScript because the reader thread runs it (worker threads start without
-// the TypeScript loader); the main thread runs the same code through snapshot-checks.ts, which
-// also holds the rules it is given (the time ranges and rank bounds are declared in TypeScript).
+// the TypeScript loader); embedded, the main thread runs the same code (snapshot-line-pages.js).
+// snapshot-checks.ts builds the rules it is given (the time ranges and rank bounds are declared
+// in TypeScript) and shares isSnapshotDate with the per-row check.
 
 import { isIsoDate } from '../../lib/iso-date.js';
 
@@ -14,6 +15,25 @@ import { isIsoDate } from '../../lib/iso-date.js';
  * @property {number} maxRank
  */
 
+/** Snapshot dates repeat (150 rows a day): each distinct one is checked once. */
+/** @type {Map<string, boolean>} */
+const dateCache = new Map();
+
+/**
+ * Whether `text` is a snapshot date as the fast paths take it: a real calendar date written
+ * YYYY-MM-DD, nothing more (a date with a time takes the full check).
+ * @param {string} text
+ * @returns {boolean}
+ */
+export function isSnapshotDate(text) {
+  let valid = dateCache.get(text);
+  if (valid === undefined) {
+    valid = isIsoDate(text);
+    if (dateCache.size < 100_000) dateCache.set(text, valid);
+  }
+  return valid;
+}
+
 const TAB = 9;
 const DIGIT_0 = 48;
 /** Characters COPY would need escaped, or PostgreSQL cannot store; only an id can hold them. */
@@ -23,10 +43,11 @@ const UNSAFE = /[\\\r\u0000]/;
  * A check of pages against `rules`: a page is clean when it holds `rows` lines, each `prefix`,
  * then a track id in `loadable`, a real YYYY-MM-DD date, a time range and a rank from minRank to
  * maxRank as SQLite writes an integer, joined by tabs. That is exactly the line
- * checkSnapshotRow's fast path makes of such a row (snapshot-checks.ts, whose tests hold the two
- * together). A value holding a newline makes more lines than rows; one holding a tab shifts the
- * fields out of shape. A clean page's tracks are marked as named (true) in `loadable`, and the
- * ones it named first are returned; a page that is not clean marks none and returns undefined.
+ * checkSnapshotRow's fast path makes of such a row (snapshot-checks.ts;
+ * test/unit/legacy-rows.test.ts holds the two together). A value holding a newline makes more
+ * lines than rows; one holding a tab shifts the fields out of shape. A clean page's tracks are
+ * marked as named (true) in `loadable`, and the ones it named first are returned; a page that is
+ * not clean marks none and returns undefined.
  * @param {SnapshotPageRules} rules
  * @param {Map<string, boolean>} loadable
  * @returns {(text: string, rows: number) => string[] | undefined}
@@ -38,9 +59,6 @@ export function snapshotPageCheck(rules, loadable) {
   const rangeByFirst = new Map();
   for (const range of rules.timeRanges) rangeByFirst.set(range.charCodeAt(0), `${range}\t`);
   if (rangeByFirst.size !== rules.timeRanges.length) throw new Error('time ranges must differ in their first character');
-  /** Dates repeat (150 rows a day): each distinct one is checked once. */
-  /** @type {Map<string, boolean>} */
-  const dates = new Map();
 
   /** @param {string} text @param {number} start @param {number} end */
   const isRankText = (text, start, end) => {
@@ -77,12 +95,7 @@ export function snapshotPageCheck(rules, loadable) {
       if (dateEnd >= end || text.charCodeAt(dateEnd) !== TAB) return undefined;
       if (lastDate === '' || !text.startsWith(lastDate, idEnd + 1)) {
         lastDate = text.slice(idEnd + 1, dateEnd);
-        let valid = dates.get(lastDate);
-        if (valid === undefined) {
-          valid = isIsoDate(lastDate);
-          if (dates.size < 100_000) dates.set(lastDate, valid);
-        }
-        if (!valid) return undefined;
+        if (!isSnapshotDate(lastDate)) return undefined;
       }
       const range = rangeByFirst.get(text.charCodeAt(dateEnd + 1));
       if (range === undefined || !text.startsWith(range, dateEnd + 1)) return undefined;

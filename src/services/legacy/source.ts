@@ -40,9 +40,10 @@ export interface LegacySource {
   /**
    * The checks that read the whole file, run on a thread of their own (file-check-worker.js):
    * SQLite's quick_check (a damaged page is refused before anything is written, instead of
-   * failing half-way), then the scan for dates with times. Rejects with the LegacyFileError of a
-   * damaged file. Already settled unless the source was opened with `checkInBackground`; then the
-   * caller must await it before writing anything that lasts.
+   * failing half-way), then, for an import (`checkInBackground`), the scan for dates with times.
+   * Rejects with the LegacyFileError of a damaged file. Already settled unless the source was
+   * opened with `checkInBackground`; then the caller must await it before writing anything that
+   * lasts.
    */
   readonly checked: Promise<FileChecks>;
   /** The original values of some snapshot rows, for the rejects file. */
@@ -53,16 +54,18 @@ export interface LegacySource {
 export interface FileChecks {
   /**
    * True when some snapshot_date holds more than a date ('YYYY-MM-DD HH:MM:SS'): dropping the
-   * time can then make two rows one key.
+   * time can then make two rows one key. Undefined unless the source was opened for an import
+   * (`checkInBackground`): nothing else needs the extra pass over the table.
    */
-  snapshotDatesHaveTimes: boolean;
+  snapshotDatesHaveTimes: boolean | undefined;
 }
 
 /**
  * Opens and checks a legacy file: header, tables and columns, then the whole-file checks
- * (`checked`). With `checkInBackground` those are still running when this returns, so the caller
- * can start reading meanwhile (an import stages the tracks). `displayName` is how messages name
- * the file (an upload's own name, never our temp path).
+ * (`checked`). With `checkInBackground` (an import) those are still running when this returns,
+ * so the caller can start reading meanwhile (an import stages the tracks), and they include the
+ * scan for dates with times. `displayName` is how messages name the file (an upload's own name,
+ * never our temp path).
  */
 export async function openLegacySource(path: string, options: { displayName?: string; checkInBackground?: boolean } = {}): Promise<LegacySource> {
   const name = options.displayName ?? path;
@@ -77,7 +80,7 @@ export async function openLegacySource(path: string, options: { displayName?: st
   let checks: ReturnType<typeof checkWholeFile> | undefined;
   try {
     const snapshotKeyEnforced = checkSchema(db);
-    checks = checkWholeFile(path, name);
+    checks = checkWholeFile(path, name, options.checkInBackground === true);
     const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     const counts = { tracks: count('tracks'), snapshots: count('snapshots') };
     const trackPage = db.prepare(`select rowid, ${TRACK_COLUMNS.join(', ')} from tracks where rowid > ? order by rowid limit ${TRACK_PAGE_ROWS}`).raw(true);
@@ -159,8 +162,8 @@ async function checkHeader(path: string, name: string): Promise<void> {
 }
 
 /** The whole-file checks on their worker thread (file-check-worker.js); `stop` ends them early. */
-function checkWholeFile(path: string, name: string): { result: Promise<FileChecks>; stop: () => void } {
-  const worker = new Worker(new URL('./file-check-worker.js', import.meta.url), { workerData: path });
+function checkWholeFile(path: string, name: string, scanDates: boolean): { result: Promise<FileChecks>; stop: () => void } {
+  const worker = new Worker(new URL('./file-check-worker.js', import.meta.url), { workerData: { path, scanDates } });
   worker.unref(); // never what keeps the process alive
   const result = new Promise<FileChecks>((resolve, reject) => {
     worker.once('message', (message: { finding: string } | { failure: string } | FileChecks) => {

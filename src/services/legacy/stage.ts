@@ -72,7 +72,6 @@ export async function stageTracks(session: BulkSession, context: StageContext, c
   const rawJsonNull: Record<string, number> = {};
   const rejectedIds: string[] = [];
   const stagedIds = collectIds ? new Map<string, boolean>() : undefined;
-  let stagedTwice = false; // known only when the ids are collected
   const trackLine = (row: SqliteValue[], reject: (entry: RejectEntry) => void): string | undefined => {
     const [rowid, ...values] = row;
     const result = convertTrack(values);
@@ -91,18 +90,18 @@ export async function stageTracks(session: BulkSession, context: StageContext, c
       reject({ table: 'tracks', key: { track_id: result.track.track_id }, ...p, action: 'kept_raw_json_null', values: originals() });
     }
     const t = result.track;
-    if (stagedIds?.has(t.track_id)) stagedTwice = true;
     stagedIds?.set(t.track_id, false);
     return copyLine([Number(rowid), t.track_id, t.name, t.artist_name, t.album_name, t.duration_ms, t.spotify_url, t.raw_json]);
   };
-  await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, copyTextOf(source.tracks(), 'tracks', context, trackLine));
+  const stagedRows = await session.copyInto('legacy_tracks', STAGED_TRACK_COLUMNS, copyTextOf(source.tracks(), 'tracks', context, trackLine));
   if (rejectedIds.length) {
     await session.copyInto('legacy_rejected_tracks', REJECTED_TRACK_COLUMNS, (async function* () {
       yield rejectedIds.map((id) => copyLine([id])).join('');
     })());
   }
-  // Without the ids at hand the set-based query finds duplicates; with them, it runs only if any.
-  for (const dup of stagedIds && !stagedTwice ? [] : await rejectDuplicateTracks(db)) {
+  // The set-based query finds duplicate ids; with the ids collected, it runs only if there are
+  // fewer of them than rows staged.
+  for (const dup of stagedIds?.size === stagedRows ? [] : await rejectDuplicateTracks(db)) {
     trackRejected.duplicate_key = (trackRejected.duplicate_key ?? 0) + 1;
     await emit({ table: 'tracks', key: { track_id: dup.track_id }, reason: 'duplicate_key', column: 'track_id', detail: 'the file holds this track id twice; the last row was kept', action: 'rejected', values: { src_rowid: dup.src_rowid } });
   }
