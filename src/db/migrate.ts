@@ -44,6 +44,11 @@ export interface MigrateResult {
 }
 
 export async function migrateToLatest(db: Kysely<any>, dir?: string): Promise<MigrateResult> {
+  // Every start but the first after an upgrade finds nothing to apply. Reading the record says so
+  // in two small queries, where the Migrator first checks its tables through the catalogue and
+  // takes its lock: ~0.3 s on the embedded database's first queries, on the way to the first page.
+  const upToDate = await upToDateState(db, dir);
+  if (upToDate) return { applied: [], state: upToDate };
   const m = migrator(db, dir);
   const { error, results } = await m.migrateToLatest();
   if (error) {
@@ -73,8 +78,23 @@ export async function listMigrationNames(dir = MIGRATIONS_DIR): Promise<string[]
 
 /** Names recorded as applied in the database (none when it was never migrated). */
 export async function listAppliedMigrationNames(db: Kysely<any>): Promise<string[]> {
+  return (await appliedMigrations(db)).map((m) => m.name);
+}
+
+/** The migrations recorded as applied, in order, read as the Migrator records them. */
+async function appliedMigrations(db: Kysely<any>): Promise<Array<{ name: string; executedAt: Date }>> {
   const exists = await sql<{ found: boolean }>`select to_regclass('public.kysely_migration') is not null as found`.execute(db);
   if (!exists.rows[0]?.found) return [];
-  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
-  return rows.rows.map((r) => r.name);
+  const rows = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name`.execute(db);
+  return rows.rows.map((r) => ({ name: r.name, executedAt: new Date(r.timestamp) }));
+}
+
+/**
+ * The state when exactly the shipped migrations are recorded, in order; otherwise undefined,
+ * and the Migrator decides (it applies what is pending, and refuses a record it does not ship).
+ */
+async function upToDateState(db: Kysely<any>, dir?: string): Promise<MigrationState[] | undefined> {
+  const [shipped, applied] = await Promise.all([listMigrationNames(dir), appliedMigrations(db)]);
+  if (applied.length !== shipped.length || applied.some((m, i) => m.name !== shipped[i])) return undefined;
+  return applied;
 }

@@ -25,6 +25,23 @@ describe.each(ENGINES)('migrations [%s]', (engine) => {
     expect(second.state.map((m) => m.name)).toEqual(shipped);
     expect(second.state.every((m) => m.executedAt instanceof Date)).toBe(true);
     expect(await listAppliedMigrationNames(database.db)).toEqual(shipped);
+    // Nothing to apply is read from the record alone: the same state the Migrator reports.
+    expect(second.state).toEqual(await migrationStatus(database.db));
+  });
+
+  it('refuses a database that records a migration this code does not ship, and changes nothing', async () => {
+    database = await openTestDatabase(engine, { migrated: false });
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const dir = await mkdtemp(`${(await import('node:os')).tmpdir()}/mtm-migrations-`);
+    await writeFile(`${dir}/0001_ok.sql`, 'CREATE TABLE first_table (id int);');
+    await migrateToLatest(database.db, dir);
+    // Newer code ran 0002 here; this code ships 0001 and a different 0002.
+    await sql`insert into kysely_migration (name, timestamp) values ('0002_newer', ${new Date().toISOString()})`.execute(database.db);
+    await writeFile(`${dir}/0002_other.sql`, 'CREATE TABLE second_table (id int);');
+    await expect(migrateToLatest(database.db, dir)).rejects.toThrow(/0002_newer/);
+    expect(await listAppliedMigrationNames(database.db)).toEqual(['0001_ok', '0002_newer']);
+    const tables = await sql`select 1 from information_schema.tables where table_name = 'second_table'`.execute(database.db);
+    expect(tables.rows).toEqual([]);
   });
 
   it('two instances starting at once apply each migration exactly once', async () => {
