@@ -58,9 +58,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const deps = await modules.createDeps(config, database ? { database } : {});
   let listenHost = config.host;
-  // The app is built (routes and schemas, no query) while the embedded database finishes booting
-  // in its worker.
-  const building = modules.buildApp(deps);
+  // The app is built and made ready (routes, and their schemas compiled: ~0.15 s; no query) while
+  // the embedded database finishes booting in its worker, so listening is only binding the port.
+  const building = readyApp(modules.buildApp(deps));
   building.catch(() => {}); // awaited below, after the database is known to be up
   try {
     await deps.database.ready;
@@ -157,6 +157,17 @@ async function listen(app: FastifyInstance, config: Config, deps: Deps): Promise
     await app.listen({ host: '0.0.0.0', port: config.port });
     return '0.0.0.0';
   }
+}
+
+async function readyApp(building: Promise<FastifyInstance>): Promise<FastifyInstance> {
+  const app = await building;
+  try {
+    await app.ready();
+  } catch (error) {
+    await app.close().catch(() => {});
+    throw error;
+  }
+  return app;
 }
 
 interface AppModules {
