@@ -50,7 +50,9 @@ const SAMPLE = {
  * page that explains it, and the discovery timeline.
  */
 export function homeRoutes(deps: Deps): FastifyPluginAsync {
-  const sampleChart = pairedLineChartSvg({
+  // Drawn on the first visit, not at start-up: drawing loads ECharts (see lib/charts.ts).
+  let sampleChart: string | undefined;
+  const drawSampleChart = () => pairedLineChartSvg({
     label: 'Sample: new tracks in a listener’s monthly top 50 over a year',
     categories: SAMPLE.months,
     series: [{ name: 'New tracks', values: SAMPLE.newTracks, range: 'short_term' }],
@@ -68,7 +70,7 @@ export function homeRoutes(deps: Deps): FastifyPluginAsync {
           request,
           reply,
           'landing.eta',
-          { title: 'Music Time Machine · your Spotify top tracks, kept', sampleChart, sample: SAMPLE, demoMode: deps.config.demoMode },
+          { title: 'Music Time Machine · your Spotify top tracks, kept', sampleChart: (sampleChart ??= drawSampleChart()), sample: SAMPLE, demoMode: deps.config.demoMode },
           { loggedIn: false, app: 'Music Time Machine', login: '/login', demoMode: deps.config.demoMode },
         );
       }
