@@ -7,7 +7,7 @@ import { ConnectionBreaker, createPostgresPool, guardedPool } from './postgres-p
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { PgliteWorkerDialect } from './pglite-dialect.js';
 import type { PgliteOptions } from './pglite-driver.js';
-import { seedFromImage } from './pglite-image.js';
+import { imageToSeed } from './pglite-image.js';
 import type { DB } from './schema.js';
 import { TYPE_PARSERS } from './type-parsers.js';
 
@@ -122,18 +122,19 @@ export async function openEmbedded({ startFromImage, background, ...options }: E
   const folder = memory ? options.dataDir : resolve(options.dataDir);
   const lock: DataDirLock | undefined = memory ? undefined : acquireDataDirLock(folder);
   const pgdata = memory ? folder : `${folder}/pgdata`;
-  const dialect = new PgliteWorkerDialect({ ...options, dataDir: pgdata });
-  const db = new Kysely<DB>({ dialect });
+  let seedFrom: string | undefined;
   try {
     // Under the lock, so two starts never copy into one folder.
     if (startFromImage && !memory && !options.loadDataDir) {
       const where: { imageDir?: string; migrationsDir?: string } = typeof startFromImage === 'object' ? startFromImage : {};
-      seedFromImage(pgdata, where.imageDir, where.migrationsDir);
+      seedFrom = imageToSeed(pgdata, where.imageDir, where.migrationsDir);
     }
   } catch (error) {
     lock?.release();
     throw error;
   }
+  const dialect = new PgliteWorkerDialect({ ...options, dataDir: pgdata, seedFrom });
+  const db = new Kysely<DB>({ dialect });
   // Starts the worker now, so a broken data folder fails at start-up, not at the first page.
   const ready = sql`select 1`.execute(db).then(() => {});
   if (background) {

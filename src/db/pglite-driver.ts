@@ -18,6 +18,11 @@ export interface PgliteOptions {
   loadDataDir?: Uint8Array;
   /** Server settings for this start, `name=value` (see EMBEDDED_BULK_START in database.ts). */
   settings?: string[];
+  /**
+   * An image's cluster to copy to `dataDir` first (a fresh folder; see pglite-image.ts). The
+   * worker copies it while it loads PGlite.
+   */
+  seedFrom?: string;
 }
 
 interface WorkerReply {

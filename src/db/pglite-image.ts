@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,12 +103,12 @@ export function findImage(imageDir: string, current: ImageManifest): string | un
 }
 
 /**
- * Gives a data folder with no cluster yet (`pgdataDir` missing) the image's cluster. The caller
- * holds the data-folder lock. The copy goes to a side folder renamed into place at the end, so a
- * start killed mid-copy leaves no half cluster, only a side folder the next start removes.
- * Returns the image used, or undefined when the folder already had a cluster or no image fits.
+ * The image cluster (its pgdata folder) that a data folder with no cluster yet (`pgdataDir`
+ * missing) starts from, or undefined when the folder has a cluster or no image fits. Removes the
+ * side folders of a copy a killed start left half-done (see pglite-image-copy.js, which the
+ * embedded database's worker copies with). The caller holds the data-folder lock.
  */
-export function seedFromImage(pgdataDir: string, imageDir = DEFAULT_IMAGE_DIR, migrationsDir = MIGRATIONS_DIR): string | undefined {
+export function imageToSeed(pgdataDir: string, imageDir = DEFAULT_IMAGE_DIR, migrationsDir = MIGRATIONS_DIR): string | undefined {
   const parent = dirname(pgdataDir);
   const sidePrefix = `${pgdataDir.slice(parent.length + 1)}.seeding-`;
   for (const entry of existsSync(parent) ? readdirSync(parent) : []) {
@@ -116,14 +116,5 @@ export function seedFromImage(pgdataDir: string, imageDir = DEFAULT_IMAGE_DIR, m
   }
   if (existsSync(pgdataDir)) return undefined;
   const image = findImage(imageDir, currentManifest(migrationsDir));
-  if (!image) return undefined;
-  const side = `${pgdataDir}.seeding-${process.pid}`;
-  try {
-    cpSync(join(image, 'pgdata'), side, { recursive: true });
-    renameSync(side, pgdataDir);
-  } catch (error) {
-    rmSync(side, { recursive: true, force: true });
-    throw error;
-  }
-  return image;
+  return image && join(image, 'pgdata');
 }
