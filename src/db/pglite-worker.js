@@ -2,6 +2,7 @@
 // long query keeps this thread busy instead of the web server's event loop.
 // Plain JavaScript because worker threads start without the TypeScript loader.
 // Protocol: the parent posts { id, op, sql, params, blob }; we answer { id, result } or { id, error }.
+import { setFlagsFromString } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyImageInto } from './pglite-image-copy.js';
 import { TYPE_PARSERS } from './type-parsers.js';
@@ -20,6 +21,16 @@ function serializeError(error) {
 function shapeResult(result) {
   return { rows: result.rows ?? [], affectedRows: result.affectedRows ?? 0 };
 }
+
+// V8 runs PGlite's WebAssembly in its baseline code first and recompiles a function with its
+// optimising compiler once the function has run enough (its "tiering budget"). PGlite's own start
+// (zeroing 128 MB of shared buffers, reading the catalogue) makes dozens of functions hot that a
+// running server barely uses: ~0.4 s of compiling on the other threads during a first start, then
+// ~0.2 s with this thread waiting for it. 300 times V8's default (1,800,000) defers that
+// compiling until a function is hot in real use; queries tier up within their first runs and then
+// run as fast as before (measured in docs/ARCHITECTURE.md). Process-wide: PGlite is the only
+// WebAssembly in the process. Set before PGlite's module is compiled, which reads it.
+setFlagsFromString('--wasm-tiering-budget=540000000');
 
 let db;
 try {
