@@ -29,6 +29,8 @@ const KEEP_OLD_BUNDLES_MS = 60 * 60 * 1000;
 /** Every file under src/ with its size and mtime, plus what else changes the output. */
 function fingerprint() {
   const hash = createHash('sha256').update(`${process.version}\n${readFileSync(join(ROOT, 'package-lock.json'), 'utf8').length}\n`);
+  // This file too: a change to how the bundle is built must not run an old build.
+  hash.update(readFileSync(fileURLToPath(import.meta.url)));
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const path = join(dir, entry.name);
