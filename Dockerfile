@@ -27,6 +27,9 @@ RUN node --import tsx scripts/build-pglite-image.ts \
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# glibc's malloc: two arenas instead of one per thread (docs/ARCHITECTURE.md, "Memory of the
+# embedded database").
+ENV MALLOC_ARENA_MAX=2
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY bin ./bin

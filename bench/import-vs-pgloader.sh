@@ -32,6 +32,7 @@ phases() { # the --json report of mtm import-sqlite
   node -e "const r=JSON.parse(require('fs').readFileSync(process.argv[1]));const p=r.phasesMs;console.log('  ', r.snapshotLoad, 'read+convert+COPY', (p.readConvertCopy/1000).toFixed(2)+' s;', 'set checks', (p.setChecks/1000).toFixed(2)+' s;', 'move/rebuild', (p.move/1000).toFixed(2)+' s;', 'imported', r.tracks.imported + r.snapshots.imported)" "$1"
 }
 TIME_FORMAT='%M %U %S'
+# `mtm` runs as `npx mtm` runs it: the file itself, so its first line's MALLOC_ARENA_MAX=2 applies.
 # `mtm` runs from the compiled bundle of the current sources when there is one (npm's postinstall
 # builds it), otherwise through tsx, which starts ~0.3 s slower: build it, as an install would.
 node bin/start.mjs --build-only >/dev/null
@@ -44,7 +45,7 @@ fresh ${P}_mtm
 DATABASE_URL="$BASE/${P}_mtm" node bin/mtm.js db migrate >/dev/null
 settle
 start=$(now)
-DATABASE_URL="$BASE/${P}_mtm" /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/mtm.mem" node bin/mtm.js import-sqlite "$FILE" --owner bench --json >"$WORK/mtm.json"
+DATABASE_URL="$BASE/${P}_mtm" /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/mtm.mem" bin/mtm.js import-sqlite "$FILE" --owner bench --json >"$WORK/mtm.json"
 report "mtm import-sqlite" "$(echo "$(now) - $start" | bc -l)" "$(cat "$WORK/mtm.mem")"
 phases "$WORK/mtm.json"
 
@@ -83,7 +84,7 @@ if [ "${PGLITE:-1}" = 1 ]; then
   rm -rf "$WORK/pglite-data"
   DATA_DIR="$WORK/pglite-data" node bin/mtm.js db migrate >/dev/null
   start=$(now)
-  DATA_DIR="$WORK/pglite-data" /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/pglite.mem" node bin/mtm.js import-sqlite "$FILE" --owner bench --json >"$WORK/pglite.json"
+  DATA_DIR="$WORK/pglite-data" /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/pglite.mem" bin/mtm.js import-sqlite "$FILE" --owner bench --json >"$WORK/pglite.json"
   report "mtm import-sqlite (PGlite)" "$(echo "$(now) - $start" | bc -l)" "$(cat "$WORK/pglite.mem")"
   phases "$WORK/pglite.json"
   rm -rf "$WORK/pglite-data"

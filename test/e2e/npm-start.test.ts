@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,10 @@ describe('npm start on a fresh machine', () => {
     const health = await waitForHealth(`http://127.0.0.1:${port}/healthz`, first);
     expect(await health.json()).toMatchObject({ status: 'ok', database: 'ok', engine: 'embedded', migrations: { pending: 0 } });
     expect(existsSync(join(dataDir, 'mtm.lock'))).toBe(true);
+    // The server (the lock's owner) runs with glibc's malloc held to two arenas (package.json's
+    // start script; docs/ARCHITECTURE.md, "Memory of the embedded database").
+    const { pid } = JSON.parse(readFileSync(join(dataDir, 'mtm.lock'), 'utf8')) as { pid: number };
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
 
     const second = npmStart({ PORT: String(port + 1), DATA_DIR: dataDir });
     expect((await second.exited).code).not.toBe(0);
