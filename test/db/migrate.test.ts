@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
@@ -6,7 +8,15 @@ import { ENGINES, openTestDatabase, type TestDatabase } from '../support/databas
 
 describe.each(ENGINES)('migrations [%s]', (engine) => {
   let database: TestDatabase | undefined;
+  const dirs: string[] = [];
+  /** A folder of migrations of the test's own, removed after the test. */
+  const migrationsDir = async () => {
+    const dir = await mkdtemp(`${tmpdir()}/mtm-migrations-`);
+    dirs.push(dir);
+    return dir;
+  };
   afterEach(async () => {
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
     await database?.close();
     database = undefined;
   });
@@ -31,8 +41,7 @@ describe.each(ENGINES)('migrations [%s]', (engine) => {
 
   it('refuses a database that records a migration this code does not ship, and changes nothing', async () => {
     database = await openTestDatabase(engine, { migrated: false });
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const dir = await mkdtemp(`${(await import('node:os')).tmpdir()}/mtm-migrations-`);
+    const dir = await migrationsDir();
     await writeFile(`${dir}/0001_ok.sql`, 'CREATE TABLE first_table (id int);');
     await migrateToLatest(database.db, dir);
     // Newer code ran 0002 here; this code ships 0001 and a different 0002.
@@ -63,8 +72,7 @@ describe.each(ENGINES)('migrations [%s]', (engine) => {
 
   it('applies pending migrations all-or-nothing: one failure rolls back the whole batch', async () => {
     database = await openTestDatabase(engine, { migrated: false });
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const dir = await mkdtemp(`${(await import('node:os')).tmpdir()}/mtm-migrations-`);
+    const dir = await migrationsDir();
     await writeFile(`${dir}/0001_ok.sql`, 'CREATE TABLE first_table (id int);');
     await writeFile(`${dir}/0002_broken.sql`, 'CREATE TABLE second_table (id int);\nSELECT no_such_function();');
     await expect(migrateToLatest(database.db, dir)).rejects.toThrow(/^Migration 0002_broken failed: function no_such_function\(\) does not exist/);
