@@ -32,9 +32,10 @@ phases() { # the --json report of mtm import-sqlite
   node -e "const r=JSON.parse(require('fs').readFileSync(process.argv[1]));const p=r.phasesMs;console.log('  ', r.snapshotLoad, 'read+convert+COPY', (p.readConvertCopy/1000).toFixed(2)+' s;', 'set checks', (p.setChecks/1000).toFixed(2)+' s;', 'move/rebuild', (p.move/1000).toFixed(2)+' s;', 'imported', r.tracks.imported + r.snapshots.imported)" "$1"
 }
 TIME_FORMAT='%M %U %S'
-# `mtm` runs as `npx mtm` runs it: the file itself, so its first line's MALLOC_ARENA_MAX=2 applies.
-# `mtm` runs from the compiled bundle of the current sources when there is one (npm's postinstall
-# builds it), otherwise through tsx, which starts ~0.3 s slower: build it, as an install would.
+# `mtm` runs as `npx mtm` runs it, the file itself (bin/mtm.js, not node bin/mtm.js), so its
+# first line's MALLOC_ARENA_MAX=2 applies. It runs from the compiled bundle of the current
+# sources when there is one (npm's postinstall builds it), otherwise through tsx, which starts
+# ~0.3 s slower: build it, as an install would.
 node bin/start.mjs --build-only >/dev/null
 echo "file: $FILE ($ROWS rows, $(du -m "$FILE" | cut -f1) MB); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq 1 "${RUNS:-1}"); do

@@ -4,6 +4,7 @@ import Sqlite from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
 import { SNAPSHOT_COLUMNS, TRACK_COLUMNS, type SqliteValue } from './rows.js';
 import { snapshotLinePageReader, type SnapshotLinePage } from './snapshot-line-pages.js';
+import type { FileCheckResult } from './file-check-worker.js';
 import type { SnapshotPageRules } from './snapshot-page-check.js';
 
 /** The file is not a Music Time Machine SQLite database; the message says what is missing. */
@@ -166,7 +167,7 @@ function checkWholeFile(path: string, name: string, scanDates: boolean): { resul
   const worker = new Worker(new URL('./file-check-worker.js', import.meta.url), { workerData: { path, scanDates } });
   worker.unref(); // never what keeps the process alive
   const result = new Promise<FileChecks>((resolve, reject) => {
-    worker.once('message', (message: { finding: string } | { failure: string } | FileChecks) => {
+    worker.once('message', (message: FileCheckResult) => {
       if ('finding' in message) {
         const finding = message.finding.replace('*** in database main ***', '').replace(/\s+/g, ' ').trim();
         reject(new LegacyFileError(`"${name}" is damaged (SQLite's check says: ${finding}). Nothing was imported; copy the file again from the original.`));
